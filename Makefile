@@ -1,0 +1,45 @@
+# borderkit: make demo (the main job on the bundled data), make test (ruff + pytest).
+# Both create .venv and install into it when needed, so a fresh machine needs only Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench geodata install clean check-geodata
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e . --group test
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/borderkit layers
+	$(BIN)/borderkit area countries
+	$(BIN)/borderkit area enclaves --shift 110
+	$(BIN)/borderkit area countries --method web-mercator
+
+test: $(STAMP)
+	$(BIN)/ruff check borderkit tests scripts benchmarks
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check borderkit tests scripts benchmarks
+	$(BIN)/ruff format --check borderkit tests scripts benchmarks || true
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+# Refresh geodata/raw from ../shared/data (when present), then rebuild the curated layers.
+geodata: $(STAMP)
+	$(BIN)/python scripts/import_raw.py
+	$(BIN)/python scripts/build_geodata.py
+
+# Rebuild and fail if the committed layers differ from what the script makes.
+check-geodata: geodata
+	git diff --exit-code -- geodata/
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

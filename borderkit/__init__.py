@@ -1,0 +1,47 @@
+"""borderkit: map and measure a contested border, with every figure sourced.
+
+The public API is imported lazily, so ``import borderkit`` and the CLI start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "area",
+    "area_table",
+    "length",
+    "perimeter",
+    "shift_band",
+    "layers",
+    "load",
+    "sources",
+    "errors",
+]
+
+_LAZY = {
+    "area": "borderkit.measure",
+    "area_table": "borderkit.measure",
+    "length": "borderkit.measure",
+    "perimeter": "borderkit.measure",
+    "shift_band": "borderkit.measure",
+    "layers": "borderkit.registry",
+    "load": "borderkit.registry",
+    "sources": "borderkit.registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "errors":
+        return importlib.import_module("borderkit.errors")
+    raise AttributeError(f"module 'borderkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""The borderkit command line: a thin layer of click commands over the library."""

@@ -1,0 +1,85 @@
+"""``borderkit layers``: list, show and verify the curated layers."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from borderkit.cli.helpers import write_text
+from borderkit.cli.options import output_opt
+
+__all__ = ["layers"]
+
+
+@click.group("layers", invoke_without_command=True, short_help="List the curated layers.")
+@click.pass_context
+def layers(ctx: click.Context) -> None:
+    r"""List the curated layers: name, kind, rows, sources and licence.
+
+    \b
+    $ borderkit layers
+    $ borderkit layers show enclaves -o enclaves.geojson
+    $ borderkit layers check
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import pandas as pd
+
+    from borderkit.registry import layers as registry_layers
+    from borderkit.report import text_table
+
+    rows = [
+        {"name": k, "kind": v["kind"], "rows": v["nrows"], "sources": ", ".join(v["sources"]), "licence": v["license"]}
+        for k, v in registry_layers().items()
+    ]
+    footer = [
+        "Sources: 'borderkit layers sources'. Data: Who's On First; © OpenStreetMap contributors "
+        "(ODbL); Natural Earth; geoBoundaries (ODbL); GeoNames (CC-BY 4.0)."
+    ]
+    write_text(text_table(pd.DataFrame(rows), footer=footer), None)
+
+
+@layers.command("show", short_help="Write a layer as GeoJSON.")
+@click.argument("name")
+@output_opt
+def show(name: str, output: str | None) -> None:
+    r"""Write layer NAME as a GeoJSON FeatureCollection to stdout or to FILE.
+
+    \b
+    $ borderkit layers show places | jq '.features | length'
+    """
+    from borderkit.io import to_feature_collection
+    from borderkit.registry import load
+
+    text = json.dumps(to_feature_collection(load(name)), ensure_ascii=False)
+    write_text(text, output)
+
+
+@layers.command("sources", short_help="List the sources registry.")
+def sources_cmd() -> None:
+    """List every source a feature can cite: key, title, publisher, date, licence."""
+    from borderkit.registry import sources
+    from borderkit.report import text_table
+
+    table = sources()[["key", "publisher", "date", "licence"]]
+    write_text(text_table(table), None)
+
+
+@layers.command("check", short_help="Verify layers against the manifest.")
+def check() -> None:
+    """Verify every layer file against its manifest entry (hash, rows, columns, types, CRS)."""
+    from borderkit.errors import DataIntegrityError
+    from borderkit.registry import layers as registry_layers
+    from borderkit.registry import verify
+
+    failed = {}
+    for name in registry_layers():
+        problems = verify(name)
+        click.echo(f"{name:22s} {'ok' if not problems else '; '.join(problems)}")
+        if problems:
+            failed[name] = problems
+    if failed:
+        raise DataIntegrityError(
+            f"{len(failed)} layer(s) differ from the manifest: {', '.join(failed)}. Rebuild them with 'make geodata'."
+        )

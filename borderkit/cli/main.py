@@ -1,0 +1,59 @@
+"""The ``borderkit`` command group: verbosity, version, and one place that maps errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from borderkit import __version__
+from borderkit.cli.area import area
+from borderkit.cli.layers import layers
+from borderkit.errors import BorderkitError, UsageError
+
+__all__ = ["main"]
+
+
+class BorderkitGroup(click.Group):
+    """A click group that turns library errors into clear messages and exit codes.
+
+    Usage errors exit 2, runtime errors exit 1, and no traceback is shown unless ``-v``
+    was given twice.
+    """
+
+    def invoke(self, ctx: click.Context):  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        except BorderkitError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc}. This is a bug in borderkit; "
+                "re-run with -vv for the traceback and report it."
+            ) from None
+
+
+@click.group(cls=BorderkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", "verbose", count=True, help="More log output (repeat for debug).")
+@click.option("-q", "--quiet", "quiet", count=True, help="Less log output.")
+@click.version_option(__version__, prog_name="borderkit")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: int) -> None:
+    """Map and measure a contested border (bundled: Armenia-Azerbaijan since 2021).
+
+    Every figure borderkit prints says how it was computed.
+    """
+    verbosity = verbose - quiet
+    logging.basicConfig(stream=sys.stderr, level=max(10, 30 - 10 * verbosity))
+    ctx.obj = {"verbosity": verbosity}
+
+
+main.add_command(layers)
+main.add_command(area)

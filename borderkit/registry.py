@@ -1,0 +1,194 @@
+"""The registry of curated layers: read the manifest, find and load a layer, check it.
+
+The manifest (``geodata/layers.json``) is the only place layer names live. In a source
+checkout the data is read from the repository's ``geodata/`` folder; in an installed
+wheel from ``borderkit/_geodata``. ``BORDERKIT_GEODATA`` overrides both.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import html
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from borderkit.errors import DataIntegrityError, UnknownLayerError
+
+__all__ = ["SCHEMA", "Bunch", "Layer", "data_dir", "layers", "load", "sources", "verify"]
+
+#: Columns every curated layer has (DESIGN.md, "Common feature schema").
+SCHEMA = ("id", "name", "kind", "claimant", "holder", "date", "end_date", "source", "method", "confidence")
+
+
+def data_dir() -> Path:
+    """Return the folder holding ``layers.json`` (see the module docstring for the order)."""
+    env = os.environ.get("BORDERKIT_GEODATA")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve().parent
+    candidates += [here / "_geodata", here.parent / "geodata"]
+    for folder in candidates:
+        if (folder / "layers.json").is_file():
+            return folder
+    tried = ", ".join(str(c) for c in candidates)
+    raise DataIntegrityError(
+        f"borderkit's bundled data was not found (looked in: {tried}). "
+        "Reinstall borderkit, or set BORDERKIT_GEODATA to a folder with layers.json."
+    )
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+class Bunch(dict):
+    """A dict with attribute access, name queries and an HTML repr (as in xyzservices)."""
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError as exc:
+            raise AttributeError(key) from exc
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *self.keys()]
+
+    def flatten(self) -> dict[str, Layer]:
+        """Return the layers as a plain ``{name: Layer}`` dict."""
+        return dict(self)
+
+    def filter(self, *, kind: str | None = None, keyword: str | None = None) -> Bunch:
+        """Return the layers of a ``kind`` and/or whose name or description has ``keyword``."""
+
+        def keep(layer: Layer) -> bool:
+            text = f"{layer['name']} {layer['description']}".lower()
+            return (kind is None or layer["kind"] == kind) and (keyword is None or keyword.lower() in text)
+
+        return Bunch({k: v for k, v in self.items() if keep(v)})
+
+    def query_name(self, name: str) -> Layer:
+        """Return a layer by name, ignoring case and punctuation; list close names if absent."""
+        wanted = _normalise(name)
+        for key, layer in self.items():
+            if _normalise(key) == wanted:
+                return layer
+        close = difflib.get_close_matches(name, list(self), n=3, cutoff=0.4)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise UnknownLayerError(
+            f"No layer named {name!r}.{hint} Available layers: {', '.join(self)}. Run 'borderkit layers' to list them."
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{html.escape(v['kind'])}</td><td>{v['nrows']}</td>"
+            f"<td>{html.escape(v['description'])}</td><td>{html.escape(v['license'])}</td></tr>"
+            for k, v in self.items()
+        )
+        return (
+            "<table><thead><tr><th>name</th><th>kind</th><th>rows</th><th>description</th>"
+            f"<th>licence</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+
+
+class Layer(Bunch):
+    """One manifest entry; checks on creation that every required key is present."""
+
+    REQUIRED = (
+        "name",
+        "filename",
+        "kind",
+        "description",
+        "geometry_type",
+        "nrows",
+        "ncols",
+        "crs",
+        "hash",
+        "sources",
+        "license",
+        "attribution",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        missing = [k for k in self.REQUIRED if k not in self]
+        if missing:
+            raise DataIntegrityError(
+                f"Manifest entry {self.get('name', '?')!r} lacks {', '.join(missing)}. Rebuild it with 'make geodata'."
+            )
+
+    @property
+    def path(self) -> Path:
+        """Path of the layer's file."""
+        return data_dir() / self["filename"]
+
+    def load(self) -> gpd.GeoDataFrame:
+        """Load this layer (see :func:`load`)."""
+        return load(self["name"])
+
+
+@functools.cache
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "layers.json").read_text(encoding="utf-8"))
+
+
+def layers() -> Bunch:
+    """Return every curated layer as a :class:`Bunch` of :class:`Layer`, keyed by name."""
+    return Bunch({e["name"]: Layer(e) for e in _manifest(data_dir())["layers"]})
+
+
+def sources() -> pd.DataFrame:
+    """Return the sources registry: key, title, publisher, date, url, file, licence, attribution."""
+    return pd.DataFrame(json.loads((data_dir() / "sources.json").read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _read(path: Path, mtime: float) -> gpd.GeoDataFrame:
+    from borderkit.io import read_geojson
+
+    return read_geojson(path)
+
+
+def load(name: str) -> gpd.GeoDataFrame:
+    """Return a curated layer as a GeoDataFrame in EPSG:4326 with the common schema.
+
+    Raises
+    ------
+    UnknownLayerError
+        ``name`` is not in the manifest; the message lists close names.
+    DataIntegrityError
+        The file does not match its manifest entry (rows, columns, schema).
+    """
+    layer = layers().query_name(name)
+    path = layer.path
+    gdf = _read(path, path.stat().st_mtime).copy()
+    missing = [c for c in SCHEMA if c not in gdf.columns]
+    if len(gdf) != layer["nrows"] or missing:
+        raise DataIntegrityError(
+            f"Layer {layer['name']!r} at {path} has {len(gdf)} rows (manifest: {layer['nrows']})"
+            f"{' and lacks ' + ', '.join(missing) if missing else ''}. Rebuild with 'make geodata'."
+        )
+    return gdf
+
+
+def verify(name: str) -> list[str]:
+    """Return the ways a layer's file differs from its manifest entry (empty when it matches)."""
+    from borderkit.io import sha256_file
+
+    layer = layers().query_name(name)
+    gdf = load(layer["name"])
+    problems = []
+    if sha256_file(layer.path) != layer["hash"]:
+        problems.append("sha256 differs")
+    if gdf.shape[1] != layer["ncols"]:
+        problems.append(f"{gdf.shape[1]} columns, manifest says {layer['ncols']}")
+    if sorted(set(gdf.geom_type)) != layer["geometry_type"]:
+        problems.append(f"geometry types {sorted(set(gdf.geom_type))}, manifest says {layer['geometry_type']}")
+    if gdf.crs is None or gdf.crs.to_string() != layer["crs"]:
+        problems.append(f"CRS {gdf.crs}, manifest says {layer['crs']}")
+    return problems

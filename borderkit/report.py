@@ -1,0 +1,60 @@
+"""Format results as text tables, CSV, JSON, Markdown or GeoJSON (no computation here)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+__all__ = ["FORMATS", "render_frame", "text_table"]
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+def _cell(value, precision: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and precision >= 0:
+        return f"{value:,.{precision}f}"
+    return str(value)
+
+
+def text_table(df: pd.DataFrame, *, precision: int = 3, footer: list[str] | None = None) -> str:
+    """Return a plain-text table with right-aligned numbers and optional footer lines."""
+    cols = list(df.columns)
+    cells = [[_cell(v, precision) for v in row] for row in df.itertuples(index=False)]
+    widths = [max([len(str(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in cols]
+
+    def fmt(values: list[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    lines = [fmt([str(c) for c in cols]), "  ".join("-" * w for w in widths)]
+    lines += [fmt(r) for r in cells]
+    if footer:
+        lines += [""] + footer
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(df: pd.DataFrame, precision: int) -> str:
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---" for c in df.columns) + "|"
+    rows = [
+        "| " + " | ".join(_cell(v, precision).replace("|", "\\|") for v in r) + " |" for r in df.itertuples(index=False)
+    ]
+    return "\n".join([head, rule, *rows]) + "\n"
+
+
+def render_frame(df: pd.DataFrame, fmt: str, *, precision: int = 3, footer: list[str] | None = None) -> str:
+    """Render a DataFrame in one of :data:`FORMATS`. Footer lines go into tables and Markdown."""
+    if fmt == "csv":
+        return df.to_csv(index=False)
+    if fmt == "json":
+        records = json.loads(df.to_json(orient="records", force_ascii=False, double_precision=15))
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "markdown":
+        return _markdown(df, precision) + ("\n" + "\n".join(f"_{f}_" for f in footer) + "\n" if footer else "")
+    return text_table(df, precision=precision, footer=footer)

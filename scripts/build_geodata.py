@@ -1,0 +1,523 @@
+"""Build borderkit's curated layers in geodata/layers/ from the raw files in geodata/raw/.
+
+Run with ``make geodata``. Every layer gets the common feature schema (DESIGN.md) and an
+entry in geodata/layers.json with its hash, row count, geometry type, CRS, sources and
+licence. The output is deterministic: the same raw files give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.polygon import orient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from borderkit.io import sha256_file, write_geojson  # noqa: E402
+from borderkit.lines import shared_border, split_sections  # noqa: E402
+from borderkit.measure import area, length  # noqa: E402
+
+GEODATA = ROOT / "geodata"
+RAW = GEODATA / "raw"
+OUT = GEODATA / "layers"
+WOF = RAW / "whosonfirst-2024" / "wof_admin_am_az_region.gpkg"
+
+#: The date the Soviet republics' administrative line became an international border
+#: (Alma-Ata Protocol, 21 December 1991); de jure features are valid from then.
+DE_JURE_DATE = "1991-12-21"
+
+SCHEMA = ["id", "name", "kind", "claimant", "holder", "date", "end_date", "source", "method", "confidence"]
+
+LICENCES = {
+    "wof-2024": ("WOF: attribution (CC-BY/CC0 per feature)", "Data from Who's On First"),
+    "osm-geo-maps-2017": ("ODbL-1.0", "© OpenStreetMap contributors (ODbL)"),
+    "ne-10m": ("Public domain", "Made with Natural Earth"),
+    "geoboundaries-v6": ("ODbL-1.0", "geoBoundaries, from OpenStreetMap (ODbL)"),
+    "border-gazetteer": ("CC-BY-4.0 (GeoNames); WOF: attribution", "GeoNames (CC-BY 4.0)"),
+}
+
+# Enclaves/exclaves: (id, name, de jure claimant, de facto holder, gazetteer targets inside it)
+ENCLAVES = [
+    ("artsvashen", "Artsvashen", "ARM", "AZE", ["Artsvashen (AM exclave)"]),
+    ("karki", "Karki (Tigranashen)", "AZE", "ARM", ["Karki / Tigranashen (AZ exclave)"]),
+    ("yukhari-askipara", "Yukhari Askipara", "AZE", "ARM", ["Yukhari Askipara (AZ exclave)"]),
+    (
+        "barkhudarly-sofulu",
+        "Barkhudarly and Sofulu",
+        "AZE",
+        "ARM",
+        ["Barkhudarly (AZ exclave)", "Sofulu (AZ exclave, Qazax)"],
+    ),
+]
+
+
+def slug(text: str) -> str:
+    """Return a lowercase ASCII slug for ids."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def schema(gdf: gpd.GeoDataFrame, **defaults) -> gpd.GeoDataFrame:
+    """Fill the common schema columns (from defaults where missing) and order them first."""
+    gdf = gdf.copy()
+    for col in SCHEMA:
+        if col not in gdf:
+            gdf[col] = defaults.get(col)
+    rest = [c for c in gdf.columns if c not in SCHEMA and c != "geometry"]
+    out = gpd.GeoDataFrame(gdf[[*SCHEMA, *rest, "geometry"]], geometry="geometry", crs=4326)
+    return out.reset_index(drop=True)
+
+
+def parts(geom) -> list:
+    return list(shapely.get_parts(geom))
+
+
+def gazetteer() -> pd.DataFrame:
+    return pd.read_csv(RAW / "gazetteer" / "border_gazetteer.csv", dtype=str)
+
+
+def gazetteer_point(target: str) -> shapely.Point:
+    row = gazetteer().set_index("target").loc[target]
+    return shapely.Point(float(row["lon"]), float(row["lat"]))
+
+
+def nakhchivan_point() -> shapely.Point:
+    macro = gpd.read_file(WOF, layer="polygons_macroregion")
+    nak = macro[macro["name"].str.startswith("Naxçıvan")].geometry.iloc[0]
+    return nak.representative_point()
+
+
+#: How far (degrees, ~3 km) a gazetteer point may lie outside a coarse source's polygon
+#: and still identify it: Natural Earth's exclaves miss their villages by 0.2-1.6 km.
+MATCH_DEG = 0.03
+
+
+def near(p, pts) -> bool:
+    """Whether polygon ``p`` holds one of ``pts``, or is a small part within MATCH_DEG of one."""
+    if any(p.contains(pt) for pt in pts):
+        return True
+    return area(p)[0] < 1000 and any(p.distance(pt) < MATCH_DEG for pt in pts)
+
+
+def label_parts(geom, labels: dict[str, list[shapely.Point]], default: str) -> gpd.GeoDataFrame:
+    """Name each polygon part of ``geom`` by the label whose points it holds (see near)."""
+    rows = []
+    for p in parts(geom):
+        name = next((k for k, pts in labels.items() if near(p, pts)), default)
+        rows.append({"part": name, "geometry": p})
+    return gpd.GeoDataFrame(rows, crs=4326).dissolve("part", sort=False).reset_index()
+
+
+# ---------------------------------------------------------------- renderings of the countries
+def renderings() -> dict[str, dict]:
+    """Return, per source, the Armenia and Azerbaijan (multi)polygons, repaired where invalid."""
+    wof = gpd.read_file(WOF, layer="polygons_country").set_index("country")
+    osm = gpd.read_file(RAW / "osm-geo-maps-2017" / "countries_maritime_10m_caucasus.geojson").set_index("A3")
+    ne = gpd.read_file(RAW / "natural-earth-10m" / "ne_countries_10m_caucasus.geojson").set_index("name")
+    out = {
+        "wof2024": {
+            "arm": wof.geometry["AM"],
+            "aze": wof.geometry["AZ"],
+            "source": "wof-2024",
+            "method": "Who's On First country polygons (2024-03-05 snapshot)",
+            "repaired": False,
+        },
+        "osm2017": {
+            "arm": osm.geometry["ARM"],
+            "aze": osm.geometry["AZE"],
+            "source": "osm-geo-maps-2017",
+            "method": "OpenStreetMap 2017 political (maritime) country polygons, geo-maps 10 m",
+            "repaired": False,
+        },
+        "ne10m": {
+            "arm": ne.geometry["Armenia"],
+            "aze": ne.geometry["Azerbaijan"],
+            "source": "ne-10m",
+            "method": "Natural Earth 1:10m country polygons",
+            "repaired": False,
+        },
+    }
+    for r in out.values():
+        for k in ("arm", "aze"):
+            if not r[k].is_valid:
+                # 'linework' turns the nested exclave shells of the OSM polygons into holes
+                r[k] = shapely.make_valid(r[k], method="linework")
+                r["repaired"] = True
+        if r["repaired"]:
+            r["method"] += " (repaired with shapely.make_valid, method 'linework')"
+    return out
+
+
+def part_labels() -> dict[str, list[shapely.Point]]:
+    labels = {e[1]: [gazetteer_point(t) for t in e[4]] for e in ENCLAVES}
+    labels["Nakhchivan"] = [nakhchivan_point()]
+    return labels
+
+
+# ---------------------------------------------------------------- layers
+def build_countries(r: dict) -> gpd.GeoDataFrame:
+    az = label_parts(r["aze"], {"Nakhchivan": [nakhchivan_point()]}, "main")
+    rows = [
+        {
+            "id": "armenia",
+            "name": "Armenia",
+            "iso3": "ARM",
+            "part": "whole",
+            "claimant": "ARM",
+            "holder": None,
+            "geometry": r["arm"],
+        },
+        {
+            "id": "azerbaijan",
+            "name": "Azerbaijan (without Nakhchivan)",
+            "iso3": "AZE",
+            "part": "main",
+            "claimant": "AZE",
+            "holder": None,
+            "geometry": az.set_index("part").geometry["main"],
+        },
+        {
+            "id": "nakhchivan",
+            "name": "Nakhchivan Autonomous Republic",
+            "iso3": "AZE",
+            "part": "Nakhchivan",
+            "claimant": "AZE",
+            "holder": None,
+            "geometry": az.set_index("part").geometry["Nakhchivan"],
+        },
+    ]
+    gdf = gpd.GeoDataFrame(rows, crs=4326)
+    gdf["note"] = "de jure territory, including exclaves; see the enclaves layer for who holds them"
+    gdf["area_km2"] = area(gdf).round(3)
+    return schema(gdf, kind="boundary", date=DE_JURE_DATE, source="wof-2024", confidence="high", method=r["method"])
+
+
+def section_labels(r: dict) -> gpd.GeoDataFrame:
+    """Polygons that name each section of the line: marz x (mainland | Nakhchivan | exclave)."""
+    regions = gpd.read_file(WOF, layer="polygons_region")
+    marz = regions[regions["country"] == "AM"][["name", "geometry"]]
+    labels = part_labels()
+    az = label_parts(r["aze"], {k: v for k, v in labels.items() if k != "Artsvashen"}, "mainland")
+    am = label_parts(r["arm"], {"Artsvashen": labels["Artsvashen"]}, "mainland")
+    # exclave perimeters first: they win ties against the marz around them
+    rows = [
+        {"section": f"{a['part']} exclave perimeter", "geometry": a.geometry.boundary.buffer(1e-5)}
+        for _, a in pd.concat([am, az]).iterrows()
+        if a["part"] not in ("mainland", "Nakhchivan")
+    ]
+    for _, m in marz.iterrows():
+        for _, a in az[az["part"].isin(["mainland", "Nakhchivan"])].iterrows():
+            inter = m.geometry.buffer(0.02).intersection(a.geometry.buffer(0.02))
+            if not inter.is_empty:
+                name = m["name"] if a["part"] == "mainland" else f"{m['name']}–Nakhchivan"
+                rows.append({"section": name, "geometry": inter})
+    return gpd.GeoDataFrame(rows, crs=4326)
+
+
+def build_line(key: str, r: dict) -> gpd.GeoDataFrame:
+    line = shared_border(r["arm"], r["aze"])
+    sections = split_sections(line, section_labels(r))
+    sections["id"] = [f"soviet-line-{key}-{slug(s)}" for s in sections["section"]]
+    sections["name"] = sections["section"] + " section"
+    sections["rendering"] = key
+    sections["length_km"] = length(sections).round(3)
+    method = f"shared edge of {r['method']}; sections by nearest Armenian marz (WOF) and Azerbaijani part"
+    return schema(sections, kind="line", date=DE_JURE_DATE, source=r["source"], method=method, confidence="medium")
+
+
+def enclave_parts(r: dict) -> dict[str, shapely.Geometry]:
+    """Return each enclave's polygon in one rendering (absent when the rendering lacks it)."""
+    found = {}
+    for eid, _name, claimant, _holder, targets in ENCLAVES:
+        geom = r["arm"] if claimant == "ARM" else r["aze"]
+        pts = [gazetteer_point(t) for t in targets]
+        hit = [p for p in parts(geom) if near(p, pts) and area(p)[0] < 1000]
+        if hit:
+            found[eid] = shapely.union_all(hit)
+    return found
+
+
+def geoboundaries_enclaves() -> dict[str, shapely.Geometry]:
+    gb = gpd.read_file(RAW / "geoboundaries-v6" / "geoBoundaries-AZE-ADM1.geojson")
+    found = {}
+    for eid, _name, claimant, _holder, targets in ENCLAVES:
+        pts = [gazetteer_point(t) for t in targets]
+        for geom in gb.geometry:
+            for p in parts(geom):
+                if claimant == "AZE" and any(p.contains(pt) for pt in pts) and area(p)[0] < 1000:
+                    found[eid] = p
+                for hole in p.interiors:  # Artsvashen is a hole in contiguous Azerbaijan
+                    hp = shapely.Polygon(hole)
+                    if claimant == "ARM" and any(hp.contains(pt) for pt in pts):
+                        found[eid] = hp
+    return found
+
+
+def build_enclaves(rend: dict[str, dict]) -> gpd.GeoDataFrame:
+    per_source = {k: enclave_parts(r) for k, r in rend.items()}
+    per_source["geoboundaries"] = geoboundaries_enclaves()
+    rows = []
+    for eid, name, claimant, holder, targets in ENCLAVES:
+        geometry = per_source["wof2024"][eid]
+        row = {"id": f"enclave-{eid}", "name": name, "claimant": claimant, "holder": holder, "geometry": geometry}
+        areas = {}
+        for src, found in per_source.items():
+            value = round(float(area(found[eid])[0]), 3) if eid in found else None
+            row[f"area_km2_{src}"] = value
+            if value is not None:
+                areas[src] = value
+        row["area_km2_spread"] = round(max(areas.values()) - min(areas.values()), 3)
+        row["sources_with_area"] = ";".join(areas)
+        row["places"] = ";".join(targets)
+        if eid == "barkhudarly-sofulu":
+            row["note"] = (
+                "WOF and OSM/geoBoundaries draw Barkhudarly and Sofulu as one polygon; "
+                "Natural Earth has Barkhudarly only. Both gazetteer points fall in it."
+            )
+        else:
+            row["note"] = "" if len(areas) == 4 else f"absent from: {', '.join(sorted(set(per_source) - set(areas)))}"
+        rows.append(row)
+    gdf = gpd.GeoDataFrame(rows, crs=4326)
+    gdf["area_km2"] = gdf["area_km2_wof2024"]
+    method = (
+        "Who's On First exclave polygon; areas per source are geodesic (WGS84) areas of the "
+        "matching polygon in each rendering, matched by the gazetteer point(s) it contains"
+    )
+    return schema(gdf, kind="enclave", date=DE_JURE_DATE, source="wof-2024", method=method, confidence="medium")
+
+
+def build_lakes() -> gpd.GeoDataFrame:
+    lakes = gpd.read_file(RAW / "osm-geo-maps-2017" / "lakes_10m_region.gpkg")
+    named = {
+        "sev-lake": ("Sev Lake (Sev Lich / Qaragol)", shapely.Point(46.2323, 39.6015), "disputed"),
+        "lake-sevan": ("Lake Sevan", shapely.Point(45.3564, 40.3838), "ARM"),
+    }
+    rows = []
+    for lid, (name, pt, claimant) in named.items():
+        hit = lakes[lakes.contains(pt)].iloc[0]
+        rows.append(
+            {
+                "id": lid,
+                "name": name,
+                "claimant": None if claimant == "disputed" else claimant,
+                "status": claimant if claimant == "disputed" else "",
+                "geometry": hit.geometry,
+            }
+        )
+    gdf = gpd.GeoDataFrame(rows, crs=4326)
+    gdf["area_km2"] = area(gdf).round(3)
+    gdf["note"] = ["the Soviet-era line crosses it; claims differ on how (see seeds 002, 003)", ""]
+    return schema(
+        gdf,
+        kind="lake",
+        date=None,
+        source="osm-geo-maps-2017",
+        confidence="high",
+        method="OpenStreetMap lake polygon (geo-maps earth-lakes-10m 0.6.0)",
+    )
+
+
+def build_places(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    gaz = gazetteer()
+    gaz = gaz[gaz["placetype"] != "lake polygon"].copy()
+    wof_pts = gpd.read_file(WOF, layer="points")
+    wof_pts = wof_pts.drop_duplicates("wof_id").set_index("wof_id")
+    rows = []
+    for _, g in gaz.iterrows():
+        wof_id = int(g["record_id"].split(":")[1]) if g["record_id"].startswith("wof:") else None
+        base = re.sub(r"\s*\(.*\)$", "", g["target"]).strip()
+        pid = slug(g["target"])
+        if (gaz["target"] == g["target"]).sum() > 1:  # same place in two gazetteers
+            pid += "-" + ("geonames" if g["record_id"].startswith("gn:") else g["placetype"])
+        rec = wof_pts.loc[wof_id] if wof_id in wof_pts.index else None
+        text = f"{g['target']} {g['note']}".lower()
+        status = (
+            "exclave"
+            if "exclave" in text
+            else "returned-2024"
+            if "returned 2024" in text
+            else "ambiguous"
+            if re.search(r"not |two |ambigu|other", text)
+            else ""
+        )
+        rows.append(
+            {
+                "id": f"place-{pid}",
+                "name": base,
+                "name_hy": None if rec is None else rec.get("name_hye"),
+                "name_az": None if rec is None else rec.get("name_aze"),
+                "target": g["target"],
+                "gazetteer_name": g["name"],
+                "country_iso2": g["country"],
+                "country": {"AM": "ARM", "AZ": "AZE"}.get(g["country"]),
+                "placetype": g["placetype"],
+                "geonames_id": None if pd.isna(g["geonameid"]) else int(g["geonameid"]),
+                "record_id": g["record_id"],
+                "record_source": g["source"],
+                "status": status,
+                "note": g["note"],
+                "geometry": shapely.Point(float(g["lon"]), float(g["lat"])),
+            }
+        )
+    gdf = gpd.GeoDataFrame(rows, crs=4326)
+    gdf = gdf.replace({np.nan: None})
+    return schema(
+        gdf,
+        kind="place",
+        date=None,
+        source="border-gazetteer",
+        confidence="medium",
+        method="gazetteer point (GeoNames / Who's On First), matched by name; see note",
+    )
+
+
+def build_admin(layer: str, placetype: str, countries: list[str]) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(WOF, layer=layer)
+    gdf = gdf[gdf["country"].isin(countries)].copy()
+    gdf = gdf.sort_values(["country", "name", "wof_id"])
+    out = gpd.GeoDataFrame(
+        {
+            "id": [f"{placetype}-{c.lower()}-{w}" for c, w in zip(gdf["country"], gdf["wof_id"], strict=True)],
+            "name": gdf["name"].to_numpy(),
+            "name_hy": gdf["name_hye"].replace({"": None}).to_numpy(),
+            "name_az": gdf["name_aze"].replace({"": None}).to_numpy(),
+            "country": gdf["country"].map({"AM": "ARM", "AZ": "AZE"}).to_numpy(),
+            "claimant": gdf["country"].map({"AM": "ARM", "AZ": "AZE"}).to_numpy(),
+            "wof_id": gdf["wof_id"].astype(int).to_numpy(),
+            "parent_wof_id": gdf["parent_id"].astype("Int64").to_numpy(),
+            "geometry": gdf.geometry.to_numpy(),
+        },
+        crs=4326,
+    )
+    out = out.replace({np.nan: None})
+    out["area_km2"] = area(out).round(3)
+    return schema(
+        out,
+        kind="boundary",
+        date=None,
+        source="wof-2024",
+        confidence="medium",
+        method=f"Who's On First {placetype} polygons (src: quattroshapes / mesoshapes)",
+    )
+
+
+# ---------------------------------------------------------------- manifest
+LAYER_DOCS = {
+    "countries": ("boundary", "Armenia and Azerbaijan, de jure, with Nakhchivan as its own row", ["wof-2024"]),
+    "soviet_line": (
+        "line",
+        "The Armenia-Azerbaijan border (Soviet-era line), shared edge of the WOF "
+        "country polygons, in named sections with geodesic lengths",
+        ["wof-2024"],
+    ),
+    "soviet_line_osm2017": (
+        "line",
+        "Alternative rendering of the Soviet-era line from OpenStreetMap 2017 polygons (repaired), same sections",
+        ["osm-geo-maps-2017"],
+    ),
+    "soviet_line_ne10m": (
+        "line",
+        "Alternative rendering of the Soviet-era line from Natural Earth 1:10m, same sections",
+        ["ne-10m"],
+    ),
+    "enclaves": (
+        "enclave",
+        "Enclaves/exclaves with de jure claimant, de facto holder and their area in each source",
+        ["wof-2024", "osm-geo-maps-2017", "ne-10m", "geoboundaries-v6", "border-gazetteer"],
+    ),
+    "lakes": ("lake", "Sev Lake (on the line) and Lake Sevan", ["osm-geo-maps-2017"]),
+    "places": (
+        "place",
+        "Every place named in the seed reports, with GeoNames / WOF ids and ambiguities",
+        ["border-gazetteer", "wof-2024"],
+    ),
+    "provinces": ("boundary", "Armenian marzes and Azerbaijani rayons/regions", ["wof-2024"]),
+    "communities": ("boundary", "Armenian community (localadmin) polygons", ["wof-2024"]),
+}
+
+
+def manifest_entry(name: str, path: Path, gdf: gpd.GeoDataFrame, sources: list[str]) -> dict:
+    kind, description, srcs = LAYER_DOCS[name]
+    lic = [LICENCES[s] for s in srcs]
+    return {
+        "name": name,
+        "filename": f"layers/{path.name}",
+        "kind": kind,
+        "description": description,
+        "geometry_type": sorted(set(gdf.geom_type)),
+        "nrows": int(len(gdf)),
+        "ncols": int(gdf.shape[1]),
+        "crs": "EPSG:4326",
+        "hash": sha256_file(path),
+        "sources": srcs,
+        "license": "; ".join(dict.fromkeys(x[0] for x in lic)),
+        "attribution": "; ".join(dict.fromkeys(x[1] for x in lic)),
+        **({"rendering_of": "soviet_line"} if name.startswith("soviet_line_") else {}),
+    }
+
+
+def check(gdf: gpd.GeoDataFrame, name: str, source_keys: set[str]) -> None:
+    bad = gdf[~gdf.is_valid]
+    if len(bad):
+        raise SystemExit(f"{name}: invalid geometries: {bad['id'].tolist()}")
+    if gdf["id"].duplicated().any():
+        raise SystemExit(f"{name}: duplicate ids {gdf.loc[gdf['id'].duplicated(), 'id'].tolist()}")
+    unknown = set(gdf["source"]) - source_keys
+    if unknown:
+        raise SystemExit(f"{name}: sources not in sources.json: {unknown}")
+
+
+def main() -> int:
+    """Build every layer, write it, and write the manifest."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    source_keys = {s["key"] for s in json.loads((GEODATA / "sources.json").read_text())}
+    rend = renderings()
+    countries = build_countries(rend["wof2024"])
+    layers = {
+        "countries": countries,
+        "soviet_line": build_line("wof2024", rend["wof2024"]),
+        "soviet_line_osm2017": build_line("osm2017", rend["osm2017"]),
+        "soviet_line_ne10m": build_line("ne10m", rend["ne10m"]),
+        "enclaves": build_enclaves(rend),
+        "lakes": build_lakes(),
+        "places": build_places(countries),
+        "provinces": build_admin("polygons_region", "province", ["AM", "AZ"]),
+        "communities": build_admin("polygons_localadmin", "community", ["AM"]),
+    }
+    seen: set[str] = set()
+    entries = []
+    for name, gdf in layers.items():
+        for geom_col in ("geometry",):
+            gdf[geom_col] = [
+                orient(g)
+                if g.geom_type == "Polygon"
+                else shapely.MultiPolygon([orient(p) for p in g.geoms])
+                if g.geom_type == "MultiPolygon"
+                else g
+                for g in gdf[geom_col]
+            ]
+        check(gdf, name, source_keys)
+        clash = seen & set(gdf["id"])
+        if clash:
+            raise SystemExit(f"{name}: ids used by another layer: {sorted(clash)[:5]}")
+        seen |= set(gdf["id"])
+        path = OUT / f"{name}.geojson"
+        write_geojson(gdf, path)
+        entries.append(manifest_entry(name, path, gdf, LAYER_DOCS[name][2]))
+        print(f"{name:22s} {len(gdf):4d} rows  {path.stat().st_size / 1e6:6.2f} MB", file=sys.stderr)
+    manifest = {"version": 1, "layers": entries}
+    (GEODATA / "layers.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
