@@ -243,7 +243,11 @@ def _surface_area(geoms: np.ndarray, dem: Any) -> np.ndarray:
 
 
 def perimeter(geoms: Any, *, unit: str = "km") -> np.ndarray:
-    """Compute the geodesic perimeter (shells and holes) of each (multi)polygon on WGS84."""
+    """Compute the geodesic perimeter of each (multi)polygon on WGS84.
+
+    Holes count: the perimeter is the length of every ring, as with shapely's
+    ``length``. (pyproj's ``geometry_area_perimeter`` returns the shell's only.)
+    """
     _check_choice(unit, LENGTH_UNITS, "length unit")
     arr = _as_geometry_array(geoms)
     if len(arr) == 0:

@@ -68,6 +68,8 @@ def check_crs(gdf: gpd.GeoDataFrame, what: str, *, crs: str | None = None) -> tu
         if xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90:
             notes.append(f"{what} has no CRS; its coordinates all fit lon/lat, so EPSG:4326 was assumed.")
             return gdf.set_crs(4326), notes
+        if -90 <= xmin and xmax <= 90 and -180 <= ymin and ymax <= 180:
+            _raise_swapped(what, (xmin, ymin, xmax, ymax), "a latitude is beyond ±90°", certain=True)
         raise CRSError(
             f"{what} has no CRS and its coordinates (x {xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to "
             f"{ymax:.6g}) are not lon/lat degrees, so borderkit cannot tell where it is. "
@@ -99,19 +101,22 @@ def check_axis_order(
     mirrored = (w <= ymin and ymax <= e and s <= xmin and xmax <= n) and not (
         xmax >= w and xmin <= e and ymax >= s and ymin <= n
     )
-    if certain or mirrored:
-        why = (
-            "a latitude is beyond ±90°"
-            if certain
-            else (f"it lies outside the study area {STUDY_AREA} (lon/lat) but would lie inside it swapped")
-        )
-        raise CRSError(
-            f"{what} looks like it has latitude and longitude swapped: x runs {xmin:.4f} to {xmax:.4f} "
-            f"and y {ymin:.4f} to {ymax:.4f}, and {why}. GeoJSON and EPSG:4326 here mean "
-            "(longitude, latitude). Re-run with --swap-xy to swap them"
-            + ("." if certain else ", or with --no-axis-check if the data really lies there.")
-        )
+    if certain:
+        _raise_swapped(what, (xmin, ymin, xmax, ymax), "a latitude is beyond ±90°", certain=True)
+    if mirrored:
+        why = f"it lies outside the study area {STUDY_AREA} (lon/lat) but would lie inside it swapped"
+        _raise_swapped(what, (xmin, ymin, xmax, ymax), why, certain=False)
     return gdf, []
+
+
+def _raise_swapped(what: str, bounds: tuple, why: str, *, certain: bool) -> None:
+    xmin, ymin, xmax, ymax = bounds
+    raise CRSError(
+        f"{what} looks like it has latitude and longitude swapped: x runs {xmin:.4f} to {xmax:.4f} "
+        f"and y {ymin:.4f} to {ymax:.4f}, and {why}. GeoJSON and EPSG:4326 here mean "
+        "(longitude, latitude). Re-run with --swap-xy to swap them"
+        + ("." if certain else ", or with --no-axis-check if the data really lies there.")
+    )
 
 
 def check_areal(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
@@ -170,9 +175,14 @@ def validate_polygons(
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Run every check for measuring areas, in order; return the data and the notes."""
     check_not_empty(gdf, what)
-    gdf, notes = check_crs(gdf, what, crs=crs)
-    gdf, more = check_axis_order(gdf, what, swap=swap_xy, check=axis_check)
+    notes: list[str] = []
+    if swap_xy:  # swap first: a swapped file may not even pass as lon/lat otherwise
+        gdf, notes = check_axis_order(gdf, what, swap=True)
+    gdf, more = check_crs(gdf, what, crs=crs)
     notes += more
+    if not swap_xy:
+        gdf, more = check_axis_order(gdf, what, check=axis_check)
+        notes += more
     gdf = check_areal(gdf, what)
     gdf, more = check_valid(gdf, what, fix=fix)
     return gdf, notes + more
