@@ -1,0 +1,9 @@
+"""Smoke-run the benchmarks so they keep working; no timing is asserted here."""
+
+from benchmarks import run
+
+
+def test_benchmark_script_runs_quick(capsys):
+    assert run.main(["--quick", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "bundled polygon layers" in out and "vertices/s" in out
