@@ -1,0 +1,1 @@
+"""Benchmarks for borderkit (run with make bench)."""

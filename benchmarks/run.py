@@ -36,7 +36,7 @@ def best_of(fn, repeat: int) -> float:
 
 
 def plain_geod_loop(geoms) -> np.ndarray:
-    """The peer: one pyproj Geod call per geometry, rings oriented first."""
+    """Measure with one pyproj Geod call per geometry, rings oriented first (the peer)."""
     out = np.empty(len(geoms))
     for i, g in enumerate(geoms):
         if g.geom_type == "Polygon":
@@ -72,10 +72,15 @@ def bench_area(label: str, gdf: gpd.GeoDataFrame, repeat: int) -> dict:
     t_loop = best_of(lambda: plain_geod_loop(geoms), repeat)
     t_ea = best_of(lambda: equal_area_to_crs(gdf), repeat)
     row = {
-        "dataset": label, "geometries": len(gdf), "vertices": nv,
-        "borderkit_s": t_bk, "geod_loop_s": t_loop, "to_crs_area_s": t_ea,
+        "dataset": label,
+        "geometries": len(gdf),
+        "vertices": nv,
+        "borderkit_s": t_bk,
+        "geod_loop_s": t_loop,
+        "to_crs_area_s": t_ea,
         "vertices_per_s": nv / t_bk,
-        "ratio_vs_geod_loop": t_bk / t_loop, "ratio_vs_to_crs": t_bk / t_ea,
+        "ratio_vs_geod_loop": t_bk / t_loop,
+        "ratio_vs_to_crs": t_bk / t_ea,
     }
     print(
         f"{label:28s} {len(gdf):6d} geoms {nv:9,d} vertices | borderkit {t_bk * 1e3:8.1f} ms "
@@ -94,8 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"geodesic area throughput (best of {args.repeat}); lower time ratio is better")
     bundled = gpd.GeoDataFrame(
-        geometry=np.concatenate([borderkit.load(n).geometry.to_numpy()
-                                 for n in ("countries", "provinces", "communities", "enclaves", "lakes")]),
+        geometry=np.concatenate(
+            [
+                borderkit.load(n).geometry.to_numpy()
+                for n in ("countries", "provinces", "communities", "enclaves", "lakes")
+            ]
+        ),
         crs=4326,
     )
     bench_area("bundled polygon layers", bundled, args.repeat)

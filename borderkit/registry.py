@@ -151,7 +151,12 @@ def sources() -> pd.DataFrame:
 def _read(path: Path, mtime: float) -> gpd.GeoDataFrame:
     from borderkit.io import read_geojson
 
-    return read_geojson(path)
+    gdf = read_geojson(path)
+    # JSON has no integer-with-null type: give id columns back their nullable integers
+    for col in gdf.columns:
+        if col.endswith("_id") and gdf[col].dtype.kind == "f":
+            gdf[col] = gdf[col].astype("Int64")
+    return gdf
 
 
 def load(name: str) -> gpd.GeoDataFrame:

@@ -68,7 +68,7 @@ def check_crs(gdf: gpd.GeoDataFrame, what: str, *, crs: str | None = None) -> tu
         if xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90:
             notes.append(f"{what} has no CRS; its coordinates all fit lon/lat, so EPSG:4326 was assumed.")
             return gdf.set_crs(4326), notes
-        if -90 <= xmin and xmax <= 90 and -180 <= ymin and ymax <= 180:
+        if xmin >= -90 and xmax <= 90 and ymin >= -180 and ymax <= 180:
             _raise_swapped(what, (xmin, ymin, xmax, ymax), "a latitude is beyond ±90°", certain=True)
         raise CRSError(
             f"{what} has no CRS and its coordinates (x {xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to "

@@ -335,13 +335,19 @@ def build_places(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for _, g in gaz.iterrows():
         wof_id = int(g["record_id"].split(":")[1]) if g["record_id"].startswith("wof:") else None
         base = re.sub(r"\s*\(.*\)$", "", g["target"]).strip()
-        pid = slug(g["target"])
-        if (gaz["target"] == g["target"]).sum() > 1:  # same place in two gazetteers
+        pid = slug(base)
+        same_target = (gaz["target"] == g["target"]).sum() > 1  # one place, two gazetteer records
+        same_name = gaz["target"].str.replace(r"\s*\(.*\)$", "", regex=True).eq(base).sum() > 1
+        if same_target:
             pid += "-" + ("geonames" if g["record_id"].startswith("gn:") else g["placetype"])
+        elif same_name:  # two different places with one name (the two Vorotans)
+            pid = slug(g["target"])
         rec = wof_pts.loc[wof_id] if wof_id in wof_pts.index else None
         text = f"{g['target']} {g['note']}".lower()
         status = (
-            "exclave"
+            "ambiguous"
+            if same_name and not same_target
+            else "exclave"
             if "exclave" in text
             else "returned-2024"
             if "returned 2024" in text

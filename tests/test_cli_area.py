@@ -9,10 +9,16 @@ from borderkit.measure import area
 from .common import BOWTIE, SQUARE, SQUARE_WITH_HOLE
 
 FEATURES = [
-    {"type": "Feature", "properties": {"id": "a", "name": "Square", "sector": "s1"},
-     "geometry": SQUARE.__geo_interface__},
-    {"type": "Feature", "properties": {"id": "b", "name": "Holed", "sector": "s1"},
-     "geometry": SQUARE_WITH_HOLE.__geo_interface__},
+    {
+        "type": "Feature",
+        "properties": {"id": "a", "name": "Square", "sector": "s1"},
+        "geometry": SQUARE.__geo_interface__,
+    },
+    {
+        "type": "Feature",
+        "properties": {"id": "b", "name": "Holed", "sector": "s1"},
+        "geometry": SQUARE_WITH_HOLE.__geo_interface__,
+    },
 ]
 EXPECTED = area([SQUARE, SQUARE_WITH_HOLE])
 
@@ -167,10 +173,13 @@ def test_swapped_lat_lon_detected_and_fixable(cli):
 
 
 def test_invalid_geometry_named_and_fixable(cli):
-    fc = {"type": "FeatureCollection", "features": [
-        FEATURES[0],
-        {"type": "Feature", "properties": {"id": "bow", "name": "Bow-tie"}, "geometry": BOWTIE.__geo_interface__},
-    ]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            FEATURES[0],
+            {"type": "Feature", "properties": {"id": "bow", "name": "Bow-tie"}, "geometry": BOWTIE.__geo_interface__},
+        ],
+    }
     result = cli("area", "-", input=json.dumps(fc))
     assert result.exit_code == 1
     assert "1 invalid geometry" in result.output and "id='bow'" in result.output and "--fix" in result.output
@@ -182,11 +191,17 @@ def test_invalid_geometry_named_and_fixable(cli):
 
 
 def test_points_and_lines_are_not_areal(cli):
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [46.3, 39.5]}},
-        {"type": "Feature", "properties": {}, "geometry": {"type": "LineString",
-                                                           "coordinates": [[46.3, 39.5], [46.4, 39.6]]}},
-    ]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [46.3, 39.5]}},
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "LineString", "coordinates": [[46.3, 39.5], [46.4, 39.6]]},
+            },
+        ],
+    }
     result = cli("area", "-", input=json.dumps(fc))
     assert result.exit_code == 1
     assert "no areal geometries" in result.output and "1 LineString, 1 Point" in result.output
@@ -200,8 +215,12 @@ def test_empty_input(cli, tmp_path):
 
 
 def test_usage_errors_exit_2(cli):
-    for args in (["area", "countries", "--method", "mercator"], ["area", "countries", "--unit", "acre"],
-                 ["area", "countries", "--shift", "-5"], ["area", "countries", "--by", "nope"]):
+    for args in (
+        ["area", "countries", "--method", "mercator"],
+        ["area", "countries", "--unit", "acre"],
+        ["area", "countries", "--shift", "-5"],
+        ["area", "countries", "--by", "nope"],
+    ):
         result = cli(*args)
         assert result.exit_code == 2, args
         assert "Traceback" not in result.output

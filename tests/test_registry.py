@@ -62,8 +62,12 @@ def test_armenia_area_within_half_percent_of_official():
 
 def test_enclave_spread_across_sources_is_reported_and_small():
     e = borderkit.load("enclaves").set_index("id")
-    assert set(e.index) == {"enclave-artsvashen", "enclave-karki", "enclave-yukhari-askipara",
-                            "enclave-barkhudarly-sofulu"}
+    assert set(e.index) == {
+        "enclave-artsvashen",
+        "enclave-karki",
+        "enclave-yukhari-askipara",
+        "enclave-barkhudarly-sofulu",
+    }
     cols = [c for c in e.columns if c.startswith("area_km2_") and c != "area_km2_spread"]
     values = e[cols].astype(float)
     spread = (values.max(axis=1) - values.min(axis=1)).round(3)
@@ -97,8 +101,15 @@ def test_places_lie_in_their_country_except_marked():
 def test_soviet_line_sections_and_lengths():
     line = borderkit.load("soviet_line")
     sections = set(line["section"])
-    assert {"Tavush", "Gegharkunik", "Vayots Dzor", "Syunik", "Syunik–Nakhchivan", "Ararat–Nakhchivan",
-            "Artsvashen exclave perimeter"} <= sections
+    assert {
+        "Tavush",
+        "Gegharkunik",
+        "Vayots Dzor",
+        "Syunik",
+        "Syunik–Nakhchivan",
+        "Ararat–Nakhchivan",
+        "Artsvashen exclave perimeter",
+    } <= sections
     np.testing.assert_allclose(line["length_km"], borderkit.length(line), atol=1e-3)
     assert 950 < line["length_km"].sum() < 1050  # the border is about 1,000 km long
 
