@@ -7,7 +7,7 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-__all__ = ["shared_border", "split_sections"]
+__all__ = ["shared_border", "split_sections", "distance_to_line"]
 
 
 def shared_border(a: shapely.Geometry, b: shapely.Geometry, *, snap_m: float = 0.0) -> shapely.Geometry:
@@ -83,3 +83,26 @@ def split_sections(line: shapely.Geometry, labels: gpd.GeoDataFrame, *, column: 
             merged = shapely.line_merge(shapely.union_all(segments[mask]))
             rows.append({column: name, "geometry": merged})
     return gpd.GeoDataFrame(rows, columns=[column, "geometry"], geometry="geometry", crs=4326)
+
+
+def distance_to_line(points, line: shapely.Geometry) -> np.ndarray:
+    """Return each point's geodesic distance (km) to the nearest point of ``line``.
+
+    The nearest point is found in a local equal-area projection (good to well under
+    1% for the distances involved); the distance itself is geodesic on WGS84.
+    """
+    from pyproj import Geod, Transformer
+
+    from borderkit.measure import local_equal_area_crs
+
+    pts = np.asarray(points, dtype=object)
+    crs = local_equal_area_crs([line, *pts])
+    fwd = Transformer.from_crs(4326, crs, always_xy=True)
+    back = Transformer.from_crs(crs, 4326, always_xy=True)
+    line_p = shapely.transform(line, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+    pts_p = shapely.transform(pts, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+    nearest = shapely.get_coordinates(shapely.shortest_line(pts_p, line_p))[1::2]
+    lon2, lat2 = back.transform(nearest[:, 0], nearest[:, 1])
+    xy = shapely.get_coordinates(pts)
+    _, _, dist = Geod(ellps="WGS84").inv(xy[:, 0], xy[:, 1], lon2, lat2)
+    return np.asarray(dist) / 1000.0

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from borderkit.io import sha256_file, write_geojson  # noqa: E402
-from borderkit.lines import shared_border, split_sections  # noqa: E402
+from borderkit.lines import distance_to_line, shared_border, split_sections  # noqa: E402
 from borderkit.measure import area, length  # noqa: E402
 
 GEODATA = ROOT / "geodata"
@@ -43,6 +43,10 @@ LICENCES = {
     "ne-10m": ("Public domain", "Made with Natural Earth"),
     "geoboundaries-v6": ("ODbL-1.0", "geoBoundaries, from OpenStreetMap (ODbL)"),
     "border-gazetteer": ("CC-BY-4.0 (GeoNames); WOF: attribution", "GeoNames (CC-BY 4.0)"),
+    "seed-000": ("facts quoted with attribution", "The Moscow Times"),
+    "seed-002": ("CC BY-SA 4.0 (quotes)", "Wikipedia contributors"),
+    "seed-003": ("facts quoted with attribution", "policy brief (seed 003)"),
+    "seed-004": ("facts quoted with attribution", "BM news"),
 }
 
 # Enclaves/exclaves: (id, name, de jure claimant, de facto holder, gazetteer targets inside it)
@@ -416,6 +420,63 @@ def build_admin(layer: str, placetype: str, countries: list[str]) -> gpd.GeoData
     )
 
 
+EVENT_TYPES = {
+    "incursion",
+    "occupied position",
+    "strike",
+    "clash",
+    "checkpoint/blockade",
+    "capture",
+    "withdrawal",
+    "handover",
+}
+
+
+def resolve_location(ref: str, lon: str, lat: str, places: gpd.GeoDataFrame, line: gpd.GeoDataFrame):
+    """Return (point, method, label) for an event's place reference.
+
+    ``place-…`` is a places-layer id, ``wof:N`` a Who's On First record, ``line:SECTION``
+    the middle of that section of the Soviet-era line (used when a report names only a
+    province), and empty means the row's own lon/lat.
+    """
+    if ref.startswith("place-"):
+        row = places.set_index("id").loc[ref]
+        return row.geometry, f"gazetteer point of {row['name']} ({ref})", row["name"]
+    if ref.startswith("wof:"):
+        pts = gpd.read_file(WOF, layer="points")
+        row = pts[pts["wof_id"] == int(ref[4:])].iloc[0]
+        return shapely.Point(row["lon"], row["lat"]), f"Who's On First point {row['name']} ({ref})", row["name"]
+    if ref.startswith("line:"):
+        geom = line.set_index("section").geometry[ref[5:]]
+        longest = max(shapely.get_parts(geom), key=lambda g: g.length)
+        point = longest.interpolate(0.5, normalized=True)
+        return point, f"middle of the {ref[5:]} section of the Soviet-era line", f"{ref[5:]} (section, approx.)"
+    return shapely.Point(float(lon), float(lat)), "coordinates given in the source", f"{lon}, {lat}"
+
+
+def build_events(places: gpd.GeoDataFrame, line: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    src = pd.read_csv(GEODATA / "src" / "events.csv", dtype=str, keep_default_na=False)
+    bad = set(src["type"]) - EVENT_TYPES
+    if bad:
+        raise SystemExit(f"events.csv: unknown types {bad}; allowed: {sorted(EVENT_TYPES)}")
+    ids = set(src["id"])
+    for _, r in src.iterrows():
+        missing = [x for x in r["linked_to"].split(";") if x and x not in ids]
+        if missing:
+            raise SystemExit(f"events.csv: {r['id']} links to unknown events {missing}")
+    located = [resolve_location(r["place"], r["lon"], r["lat"], places, line) for _, r in src.iterrows()]
+    gdf = gpd.GeoDataFrame(src.drop(columns=["lon", "lat"]), geometry=[p for p, _, _ in located], crs=4326)
+    gdf["method"] = [m for _, m, _ in located]
+    gdf["name"] = [f"{t.capitalize()}: {label}" for t, (_, _, label) in zip(gdf["type"], located, strict=True)]
+    gdf["distance_km"] = pd.to_numeric(gdf["distance_km"]).astype(object).where(gdf["distance_km"].notna(), None)
+    armenia = countries.set_index("id").geometry["armenia"]
+    gdf["in_armenia"] = gdf.within(armenia)
+    whole_line = shapely.union_all(line.geometry.to_numpy())
+    gdf["distance_to_line_km"] = distance_to_line(gdf.geometry.to_numpy(), whole_line).round(3)
+    gdf = gdf.replace({"": None})
+    return schema(gdf, kind="event", end_date=None, claimant=None, holder=None)
+
+
 # ---------------------------------------------------------------- manifest
 LAYER_DOCS = {
     "countries": ("boundary", "Armenia and Azerbaijan, de jure, with Nakhchivan as its own row", ["wof-2024"]),
@@ -448,6 +509,12 @@ LAYER_DOCS = {
     ),
     "provinces": ("boundary", "Armenian marzes and Azerbaijani rayons/regions", ["wof-2024"]),
     "communities": ("boundary", "Armenian community (localadmin) polygons", ["wof-2024"]),
+    "events": (
+        "event",
+        "Dated reported incidents (incursions, positions, strikes, clashes, checkpoints, handovers) from "
+        "the seed reports, with quotes; conflicting accounts are separate, linked features",
+        ["seed-000", "seed-002", "seed-003", "seed-004", "border-gazetteer", "wof-2024"],
+    ),
 }
 
 
@@ -499,6 +566,7 @@ def main() -> int:
         "provinces": build_admin("polygons_region", "province", ["AM", "AZ"]),
         "communities": build_admin("polygons_localadmin", "community", ["AM"]),
     }
+    layers["events"] = build_events(layers["places"], layers["soviet_line"], countries)
     seen: set[str] = set()
     entries = []
     for name, gdf in layers.items():

@@ -9,6 +9,7 @@ import click
 
 from borderkit import __version__
 from borderkit.cli.area import area
+from borderkit.cli.events import events
 from borderkit.cli.layers import layers
 from borderkit.errors import BorderkitError, UsageError
 
@@ -57,3 +58,4 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 main.add_command(layers)
 main.add_command(area)
+main.add_command(events)

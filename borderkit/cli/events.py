@@ -1,0 +1,62 @@
+"""``borderkit events``: the dated, sourced incidents, filtered by date and type."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from borderkit.cli.helpers import write_text
+from borderkit.cli.options import output_opt
+from borderkit.events import EVENT_TYPES
+
+__all__ = ["events"]
+
+
+@click.command("events", short_help="List reported incidents by date and type.")
+@click.option("--from", "start", default=None, help="First date, YYYY-MM-DD.")
+@click.option("--to", "end", default=None, help="Last date, YYYY-MM-DD (inclusive).")
+@click.option("--type", "types", multiple=True, type=click.Choice(EVENT_TYPES), help="Event type (repeatable).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]), default="table", show_default=True
+)
+@output_opt
+def events(start, end, types, fmt, output):
+    """List the reported incidents: date, type, place, reported distance, who reports it, source.
+
+    Conflicting accounts of one incident are separate rows linked by ``linked_to``:
+    borderkit shows both and never picks one.
+
+    \b
+    $ borderkit events --from 2021-05-01 --to 2021-05-31
+    $ borderkit events --type checkpoint/blockade --format geojson -o checkpoints.geojson
+    """
+    from borderkit.events import select_events
+    from borderkit.registry import load
+    from borderkit.report import render_frame
+
+    chosen = select_events(load("events"), start=start, end=end, types=types)
+    if fmt == "geojson":
+        from borderkit.io import to_feature_collection
+
+        write_text(json.dumps(to_feature_collection(chosen), ensure_ascii=False), output)
+        return
+    cols = [
+        "date",
+        "type",
+        "name",
+        "distance_km",
+        "distance_to_line_km",
+        "reported_by",
+        "source",
+        "confidence",
+        "linked_to",
+    ]
+    table = chosen[cols if fmt == "table" else [*cols, "id", "quote", "method", "note"]].copy()
+    table["name"] = table["name"].str.split(": ", n=1).str[1]
+    footer = [
+        f"{len(table)} events as reported in the seed reports (sources: 'borderkit layers sources').",
+        "distance_km is the distance into Armenia a report states; distance_to_line_km is computed "
+        "(geodesic, from the point to the WOF Soviet-era line). Linked rows are conflicting accounts.",
+    ]
+    write_text(render_frame(table.reset_index(drop=True), fmt, precision=1, footer=footer), output)

@@ -1,0 +1,50 @@
+"""Select reported events by date and type (pure functions over the events layer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+
+from borderkit.errors import UsageError
+
+__all__ = ["EVENT_TYPES", "parse_date", "select_events"]
+
+EVENT_TYPES = (
+    "incursion",
+    "occupied position",
+    "strike",
+    "clash",
+    "checkpoint/blockade",
+    "capture",
+    "withdrawal",
+    "handover",
+)
+
+
+def parse_date(text: str, what: str = "date") -> dt.date:
+    """Parse an ISO date (YYYY-MM-DD, or YYYY-MM for the first of the month)."""
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(f"{what} {text!r} is not a date. Use YYYY-MM-DD (or YYYY-MM), e.g. 2021-05-12.")
+
+
+def select_events(
+    events: gpd.GeoDataFrame, *, start: str | None = None, end: str | None = None, types: tuple[str, ...] = ()
+) -> gpd.GeoDataFrame:
+    """Return the events dated within [start, end] (inclusive) and of the given types, by date."""
+    unknown = [t for t in types if t not in EVENT_TYPES]
+    if unknown:
+        raise UsageError(f"Unknown event type {unknown[0]!r}. Allowed: {', '.join(EVENT_TYPES)}.")
+    dates = events["date"].map(lambda d: parse_date(d, "event date"))
+    keep = dates.notna()
+    if start:
+        keep &= dates >= parse_date(start, "--from")
+    if end:
+        keep &= dates <= parse_date(end, "--to")
+    if types:
+        keep &= events["type"].isin(types)
+    return events[keep].sort_values(["date", "id"]).reset_index(drop=True)
