@@ -21,7 +21,7 @@ import pandas as pd
 
 from borderkit.errors import DataIntegrityError, UnknownLayerError
 
-__all__ = ["SCHEMA", "Bunch", "Layer", "data_dir", "layers", "load", "sources", "verify"]
+__all__ = ["SCHEMA", "Bunch", "Layer", "baseline", "baselines", "data_dir", "layers", "load", "sources", "verify"]
 
 #: Columns every curated layer has (DESIGN.md, "Common feature schema").
 SCHEMA = ("id", "name", "kind", "claimant", "holder", "date", "end_date", "source", "method", "confidence")
@@ -197,3 +197,21 @@ def verify(name: str) -> list[str]:
     if gdf.crs is None or gdf.crs.to_string() != layer["crs"]:
         problems.append(f"CRS {gdf.crs}, manifest says {layer['crs']}")
     return problems
+
+
+def baselines() -> list[str]:
+    """Return the names of the baseline renderings (line layers) zones can be built on."""
+    return [n for n, e in layers().items() if n == "soviet_line" or e.get("rendering_of") == "soviet_line"]
+
+
+def baseline(name: str = "soviet_line"):
+    """Return (line, armenia) for a baseline rendering: the merged line and the Armenia it bounds."""
+    import shapely
+
+    from borderkit.errors import UsageError
+
+    if name not in baselines():
+        raise UsageError(f"Unknown baseline {name!r}. Allowed: {', '.join(baselines())}.")
+    line = shapely.union_all(load(name).geometry.to_numpy())
+    renderings = load("armenia_renderings").set_index("baseline")
+    return line, renderings.geometry[name]

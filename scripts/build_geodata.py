@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from borderkit.io import sha256_file, write_geojson  # noqa: E402
 from borderkit.lines import distance_to_line, shared_border, split_sections  # noqa: E402
 from borderkit.measure import area, length  # noqa: E402
+from borderkit.zones import PROFILES, sector_stretch  # noqa: E402
 
 GEODATA = ROOT / "geodata"
 RAW = GEODATA / "raw"
@@ -44,6 +45,7 @@ LICENCES = {
     "geoboundaries-v6": ("ODbL-1.0", "geoBoundaries, from OpenStreetMap (ODbL)"),
     "border-gazetteer": ("CC-BY-4.0 (GeoNames); WOF: attribution", "GeoNames (CC-BY 4.0)"),
     "seed-000": ("facts quoted with attribution", "The Moscow Times"),
+    "seed-001": ("CC BY-SA 4.0 (quotes)", "Wikipedia contributors"),
     "seed-002": ("CC BY-SA 4.0 (quotes)", "Wikipedia contributors"),
     "seed-003": ("facts quoted with attribution", "policy brief (seed 003)"),
     "seed-004": ("facts quoted with attribution", "BM news"),
@@ -477,6 +479,47 @@ def build_events(places: gpd.GeoDataFrame, line: gpd.GeoDataFrame, countries: gp
     return schema(gdf, kind="event", end_date=None, claimant=None, holder=None)
 
 
+def build_sectors(places: gpd.GeoDataFrame, line: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Resolve each sector's anchors to coordinates; its geometry is its stretch of the WOF line."""
+    src = pd.read_csv(GEODATA / "src" / "sectors.csv", dtype=str, keep_default_na=False)
+    bad = set(src["profile"]) - set(PROFILES)
+    if bad:
+        raise SystemExit(f"sectors.csv: unknown profiles {bad}; allowed {list(PROFILES)}")
+    pts = places.set_index("id").geometry
+    for end in ("a", "b"):
+        ref = src[f"anchor_{end}"]
+        src[f"anchor_{end}_lon"] = [pts[r].x if r else None for r in ref]
+        src[f"anchor_{end}_lat"] = [pts[r].y if r else None for r in ref]
+    for col in ("span_km", "depth_km", "depth_min_km", "depth_max_km"):
+        src[col] = pd.to_numeric(src[col].replace("", np.nan))
+    baseline = shapely.union_all(line.geometry.to_numpy())
+    src["source"] = src["sources"].str.split(";").str[0]
+    geoms = [sector_stretch(r, baseline) for _, r in src.iterrows()]
+    gdf = gpd.GeoDataFrame(src, geometry=geoms, crs=4326)
+    gdf["stretch_km"] = length(gdf).round(3)
+    gdf["method"] = "stretch of the WOF Soviet-era line between the anchors' projections"
+    gdf = gdf.replace({"": None, np.nan: None})
+    return schema(gdf, kind="sector", claimant="ARM", holder="AZE")
+
+
+def build_armenia_renderings(rend: dict[str, dict]) -> gpd.GeoDataFrame:
+    rows = [
+        {
+            "id": f"armenia-{k}",
+            "name": f"Armenia ({k})",
+            "rendering": k,
+            "source": r["source"],
+            "method": r["method"],
+            "geometry": shapely.make_valid(r["arm"]),
+        }
+        for k, r in rend.items()
+    ]
+    gdf = gpd.GeoDataFrame(rows, crs=4326)
+    gdf["baseline"] = ["soviet_line" if k == "wof2024" else f"soviet_line_{k}" for k in rend]
+    gdf["area_km2"] = area(gdf).round(3)
+    return schema(gdf, kind="boundary", claimant="ARM", date=DE_JURE_DATE, confidence="medium")
+
+
 # ---------------------------------------------------------------- manifest
 LAYER_DOCS = {
     "countries": ("boundary", "Armenia and Azerbaijan, de jure, with Nakhchivan as its own row", ["wof-2024"]),
@@ -514,6 +557,18 @@ LAYER_DOCS = {
         "Dated reported incidents (incursions, positions, strikes, clashes, checkpoints, handovers) from "
         "the seed reports, with quotes; conflicting accounts are separate, linked features",
         ["seed-000", "seed-002", "seed-003", "seed-004", "border-gazetteer", "wof-2024"],
+    ),
+    "sectors": (
+        "sector",
+        "Occupation-model sectors: anchors on the baseline, stated maximum depth with its basis, depth "
+        "profile, dates and sources (geodata/src/sectors.csv); geometry = the stretch of the WOF line",
+        ["seed-000", "seed-001", "seed-002", "seed-003", "wof-2024"],
+    ),
+    "armenia_renderings": (
+        "boundary",
+        "Armenia as each baseline rendering draws it (WOF 2024, OSM 2017 repaired, Natural Earth), "
+        "so zones are clipped to the polygon their baseline bounds",
+        ["wof-2024", "osm-geo-maps-2017", "ne-10m"],
     ),
 }
 
@@ -567,6 +622,8 @@ def main() -> int:
         "communities": build_admin("polygons_localadmin", "community", ["AM"]),
     }
     layers["events"] = build_events(layers["places"], layers["soviet_line"], countries)
+    layers["sectors"] = build_sectors(layers["places"], layers["soviet_line"])
+    layers["armenia_renderings"] = build_armenia_renderings(rend)
     seen: set[str] = set()
     entries = []
     for name, gdf in layers.items():

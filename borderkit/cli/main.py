@@ -11,6 +11,7 @@ from borderkit import __version__
 from borderkit.cli.area import area
 from borderkit.cli.events import events
 from borderkit.cli.layers import layers
+from borderkit.cli.zones import timeline_cmd, zones_cmd
 from borderkit.errors import BorderkitError, UsageError
 
 __all__ = ["main"]
@@ -59,3 +60,5 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
 main.add_command(layers)
 main.add_command(area)
 main.add_command(events)
+main.add_command(zones_cmd)
+main.add_command(timeline_cmd)
