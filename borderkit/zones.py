@@ -199,14 +199,33 @@ def zones(
     return out.reset_index(drop=True)
 
 
-def breakdown(zone_union: shapely.Geometry, units: gpd.GeoDataFrame, *, label: str = "name") -> pd.DataFrame:
-    """Return the area (km²) of ``zone_union`` falling in each unit (province, community), largest first."""
+def breakdown(zone_union: shapely.Geometry, units: gpd.GeoDataFrame, *, label: str = "name",
+              fill_gaps: bool = False) -> pd.DataFrame:
+    """Return the area (km²) of ``zone_union`` in each unit (province, community), largest first.
+
+    Unit polygons from gazetteers do not tile a country exactly. The part of the zones
+    outside every unit is either given to the nearest unit (``fill_gaps``; right for
+    provinces, whose gaps are slivers along the border) or reported as its own row
+    ``(outside unit polygons)``, so the rows always add up to the total.
+    """
     if zone_union.is_empty:
         return pd.DataFrame(columns=[label, "area_km2"])
     idx = units.sindex.query(zone_union, predicate="intersects")
     sub = units.iloc[idx]
     pieces = shapely.intersection(sub.geometry.to_numpy(), zone_union)
-    table = pd.DataFrame({label: sub[label].to_numpy(), "area_km2": area(pieces)})
+    names = list(sub[label])
+    values = list(area(pieces))
+    rest = shapely.difference(zone_union, shapely.union_all(sub.geometry.to_numpy()))
+    rest_parts = [g for g in shapely.get_parts(rest) if g.geom_type == "Polygon"]
+    if rest_parts and fill_gaps:
+        tree = shapely.STRtree(units.geometry.to_numpy())
+        nearest = tree.query_nearest(shapely.point_on_surface(rest_parts), all_matches=False)[1]
+        names += list(units[label].to_numpy()[nearest])
+        values += list(area(rest_parts))
+    elif rest_parts:
+        names.append("(outside unit polygons)")
+        values.append(float(area(rest_parts).sum()))
+    table = pd.DataFrame({label: names, "area_km2": values})
     table = table[table["area_km2"] > 1e-6].groupby(label, as_index=False)["area_km2"].sum()
     return table.sort_values("area_km2", ascending=False).reset_index(drop=True)
 
@@ -218,7 +237,8 @@ def timeline(
 
     ``zone_frame`` is the output of :func:`zones` for all sectors. Dates default to every
     date on which a sector starts or ends (the day after an end date). With
-    ``provinces``, one extra column per province gives its share.
+    ``provinces``, one extra column per province gives its share (gaps between the
+    province polygons go to the nearest province).
     """
     if dates is None:
         starts = set(zone_frame["date"])
@@ -234,10 +254,7 @@ def timeline(
         union = shapely.union_all(zone_frame.geometry.to_numpy()[on]) if on.any() else shapely.Polygon()
         row = {"date": day, "sectors": int(on.sum()), "area_km2": float(area(union)[0])}
         if provinces is not None:
-            parts = breakdown(union, provinces)
-            for _, r in parts.iterrows():
+            for _, r in breakdown(union, provinces, fill_gaps=True).iterrows():
                 row[f"area_km2_{r['name']}"] = r["area_km2"]
-            # province polygons (WOF) do not tile the country exactly: say what falls outside them
-            row["area_km2_(outside province polygons)"] = max(row["area_km2"] - parts["area_km2"].sum(), 0.0)
         rows.append(row)
     return pd.DataFrame(rows).fillna(0.0)

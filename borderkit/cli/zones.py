@@ -71,7 +71,7 @@ def zones_cmd(on, baseline, breakdown, fmt, output):
         from borderkit.zones import breakdown as split_by
 
         units = load("provinces" if breakdown == "province" else "communities")
-        table = split_by(union, units[units["country"] == "ARM"])
+        table = split_by(union, units[units["country"] == "ARM"], fill_gaps=breakdown == "province")
         table.insert(0, breakdown, table.pop("name"))
     else:
         table = frame[
