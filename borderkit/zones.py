@@ -199,8 +199,9 @@ def zones(
     return out.reset_index(drop=True)
 
 
-def breakdown(zone_union: shapely.Geometry, units: gpd.GeoDataFrame, *, label: str = "name",
-              fill_gaps: bool = False) -> pd.DataFrame:
+def breakdown(
+    zone_union: shapely.Geometry, units: gpd.GeoDataFrame, *, label: str = "name", fill_gaps: bool = False
+) -> pd.DataFrame:
     """Return the area (km²) of ``zone_union`` in each unit (province, community), largest first.
 
     Unit polygons from gazetteers do not tile a country exactly. The part of the zones
@@ -258,3 +259,35 @@ def timeline(
                 row[f"area_km2_{r['name']}"] = r["area_km2"]
         rows.append(row)
     return pd.DataFrame(rows).fillna(0.0)
+
+
+def consistency(
+    events: gpd.GeoDataFrame, zone_frame: gpd.GeoDataFrame, types: tuple[str, ...] = ("incursion", "occupied position")
+) -> pd.DataFrame:
+    """Check reported positions against the model: which zone in force that day holds each one.
+
+    Returns one row per event of ``types``: its computed distance to the baseline, the
+    depth the report states, the zones containing it on its date (empty: it lies outside
+    every modelled zone, which the table reports rather than hides).
+    """
+    chosen = events[events["type"].isin(types)]
+    rows = []
+    for _, ev in chosen.iterrows():
+        on = active(zone_frame, ev["date"])
+        inside = [
+            sid
+            for sid, geom, ok in zip(zone_frame["sector"], zone_frame.geometry, on, strict=True)
+            if ok and geom.buffer(1e-9).contains(ev.geometry)
+        ]
+        rows.append(
+            {
+                "event": ev["id"],
+                "date": ev["date"],
+                "type": ev["type"],
+                "distance_to_line_km": ev.get("distance_to_line_km"),
+                "stated_depth_km": ev.get("distance_km"),
+                "in_zone": ";".join(inside),
+                "consistent": bool(inside),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -22,6 +22,7 @@ from shapely.geometry.polygon import orient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from borderkit.claims import lake_cut  # noqa: E402
 from borderkit.io import sha256_file, write_geojson  # noqa: E402
 from borderkit.lines import distance_to_line, shared_border, split_sections  # noqa: E402
 from borderkit.measure import area, length  # noqa: E402
@@ -520,6 +521,35 @@ def build_armenia_renderings(rend: dict[str, dict]) -> gpd.GeoDataFrame:
     return schema(gdf, kind="boundary", claimant="ARM", date=DE_JURE_DATE, confidence="medium")
 
 
+def build_claims(lakes: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Render each Sev Lake claim as a line: a share as an east-west cut, 'all Azerbaijani' as the shore."""
+    src = pd.read_csv(GEODATA / "src" / "claims.csv", dtype={"armenian_share": float}, keep_default_na=False)
+    lake = lakes.set_index("id").geometry["sev-lake"]
+    armenia = countries.set_index("id").geometry["armenia"]
+    geoms, methods = [], []
+    for share in src["armenian_share"]:
+        if share > 0:
+            geoms.append(lake_cut(lake, share))
+            methods.append(f"east-west line leaving {share:.1%} of the OSM lake area on the Armenian (south) side")
+        else:
+            geoms.append(shapely.line_merge(shapely.intersection(lake.boundary, armenia.buffer(1e-9))))
+            methods.append("the lake's shore on the Armenian side of the WOF line: the whole lake in Azerbaijan")
+    gdf = gpd.GeoDataFrame(src, geometry=geoms, crs=4326)
+    gdf["method"] = methods
+    gdf["holder"] = None
+    gdf = gdf.replace({"": None})
+    return schema(gdf, kind="claim", date=None)
+
+
+def build_roads(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    src = pd.read_csv(GEODATA / "src" / "roads.csv", dtype=str, keep_default_na=False)
+    pts = places.set_index("id").geometry
+    geoms = [shapely.LineString([pts[p] for p in w.split(";")]) for w in src["waypoints"]]
+    gdf = gpd.GeoDataFrame(src, geometry=geoms, crs=4326)
+    gdf["length_km"] = length(gdf).round(3)
+    return schema(gdf, kind="road", date=None, claimant=None, holder=None)
+
+
 # ---------------------------------------------------------------- manifest
 LAYER_DOCS = {
     "countries": ("boundary", "Armenia and Azerbaijan, de jure, with Nakhchivan as its own row", ["wof-2024"]),
@@ -563,6 +593,18 @@ LAYER_DOCS = {
         "Occupation-model sectors: anchors on the baseline, stated maximum depth with its basis, depth "
         "profile, dates and sources (geodata/src/sectors.csv); geometry = the stretch of the WOF line",
         ["seed-000", "seed-001", "seed-002", "seed-003", "wof-2024"],
+    ),
+    "claims": (
+        "claim",
+        "Claimed lines at Sev Lake, one per account (Soviet map per seed 003, 1975 maps per seed 002, "
+        "Azerbaijan's map), with the Armenian share each states",
+        ["seed-002", "seed-003", "osm-geo-maps-2017", "wof-2024"],
+    ),
+    "roads": (
+        "road",
+        "LOW CONFIDENCE: the Goris-Kapan road as straight segments through the villages the reports name "
+        "(no surveyed road geometry is available offline); use your own road file for analysis",
+        ["border-gazetteer"],
     ),
     "armenia_renderings": (
         "boundary",
@@ -624,6 +666,8 @@ def main() -> int:
     layers["events"] = build_events(layers["places"], layers["soviet_line"], countries)
     layers["sectors"] = build_sectors(layers["places"], layers["soviet_line"])
     layers["armenia_renderings"] = build_armenia_renderings(rend)
+    layers["claims"] = build_claims(layers["lakes"], countries)
+    layers["roads"] = build_roads(layers["places"])
     seen: set[str] = set()
     entries = []
     for name, gdf in layers.items():

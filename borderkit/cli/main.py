@@ -9,6 +9,7 @@ import click
 
 from borderkit import __version__
 from borderkit.cli.area import area
+from borderkit.cli.claims import claims, crossings_cmd
 from borderkit.cli.events import events
 from borderkit.cli.layers import layers
 from borderkit.cli.zones import timeline_cmd, zones_cmd
@@ -62,3 +63,5 @@ main.add_command(area)
 main.add_command(events)
 main.add_command(zones_cmd)
 main.add_command(timeline_cmd)
+main.add_command(claims)
+main.add_command(crossings_cmd)

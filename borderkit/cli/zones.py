@@ -30,6 +30,7 @@ def _model(baseline_name: str):
 @click.command("zones", short_help="Modelled zones from the sectors (hypotheses).")
 @click.option("--date", "on", default=None, help="Only the zones in force on this date (YYYY-MM-DD).")
 @baseline_opt
+@click.option("--check", is_flag=True, help="Instead, check each reported position against the zones in force.")
 @click.option(
     "--breakdown",
     type=click.Choice(["province", "community"]),
@@ -40,7 +41,7 @@ def _model(baseline_name: str):
     "--format", "fmt", type=click.Choice(["table", "geojson", "json", "csv"]), default="table", show_default=True
 )
 @output_opt
-def zones_cmd(on, baseline, breakdown, fmt, output):
+def zones_cmd(on, baseline, check, breakdown, fmt, output):
     """Build the modelled zone of every sector (or those in force on --date) and measure it.
 
     Each zone is the Armenian side of the baseline within the sector's stated depth of
@@ -57,6 +58,18 @@ def zones_cmd(on, baseline, breakdown, fmt, output):
     from borderkit.zones import MODEL_NOTE, active
 
     frame = _model(baseline)
+    if check:
+        from borderkit.registry import load
+        from borderkit.zones import consistency
+
+        table = consistency(load("events"), frame)
+        footer = [
+            f"{int(table['consistent'].sum())} of {len(table)} reported positions/incursions lie in a "
+            f"zone in force on their date (baseline {baseline}); the others are listed, not hidden.",
+            "distance_to_line_km: computed geodesic distance; stated_depth_km: what the report says.",
+        ]
+        write_text(render_frame(table, "table" if fmt == "geojson" else fmt, precision=2, footer=footer), output)
+        return
     if on:
         frame = frame[active(frame, on)].reset_index(drop=True)
     if fmt == "geojson":
