@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from borderkit.claims import lake_cut  # noqa: E402
+from borderkit.events import EVENT_TYPES  # noqa: E402
 from borderkit.io import sha256_file, write_geojson  # noqa: E402
 from borderkit.lines import distance_to_line, shared_border, split_sections  # noqa: E402
 from borderkit.measure import area, length  # noqa: E402
@@ -423,16 +424,6 @@ def build_admin(layer: str, placetype: str, countries: list[str]) -> gpd.GeoData
     )
 
 
-EVENT_TYPES = {
-    "incursion",
-    "occupied position",
-    "strike",
-    "clash",
-    "checkpoint/blockade",
-    "capture",
-    "withdrawal",
-    "handover",
-}
 
 
 def resolve_location(ref: str, lon: str, lat: str, places: gpd.GeoDataFrame, line: gpd.GeoDataFrame):
@@ -459,7 +450,7 @@ def resolve_location(ref: str, lon: str, lat: str, places: gpd.GeoDataFrame, lin
 
 def build_events(places: gpd.GeoDataFrame, line: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     src = pd.read_csv(GEODATA / "src" / "events.csv", dtype=str, keep_default_na=False)
-    bad = set(src["type"]) - EVENT_TYPES
+    bad = set(src["type"]) - set(EVENT_TYPES)
     if bad:
         raise SystemExit(f"events.csv: unknown types {bad}; allowed: {sorted(EVENT_TYPES)}")
     ids = set(src["id"])
