@@ -20,6 +20,10 @@ demo: $(STAMP)
 	$(BIN)/borderkit area countries
 	$(BIN)/borderkit area enclaves --shift 110
 	$(BIN)/borderkit area countries --method web-mercator
+	$(BIN)/borderkit events --from 2021-05-01 --to 2021-05-31
+	$(BIN)/borderkit zones --date 2024-12-31
+	$(BIN)/borderkit timeline
+	$(BIN)/borderkit claims
 
 test: $(STAMP)
 	$(BIN)/ruff check borderkit tests scripts benchmarks

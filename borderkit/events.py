@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from borderkit.errors import UsageError
+
+if TYPE_CHECKING:  # keep 'borderkit --help' fast: the CLI imports EVENT_TYPES from here
+    import geopandas as gpd
 
 __all__ = ["EVENT_TYPES", "parse_date", "select_events"]
 
