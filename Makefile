@@ -24,6 +24,7 @@ demo: $(STAMP)
 	$(BIN)/borderkit zones --date 2024-12-31
 	$(BIN)/borderkit timeline
 	$(BIN)/borderkit claims
+	$(BIN)/borderkit reconcile --samples 100 --seed 0
 
 test: $(STAMP)
 	$(BIN)/ruff check borderkit tests scripts benchmarks
@@ -35,6 +36,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/montecarlo.py --thousand
 
 # Refresh geodata/raw from ../shared/data (when present), then rebuild the curated layers.
 geodata: $(STAMP)

@@ -25,6 +25,7 @@ __all__ = [
     "parse_features",
     "features_to_frame",
     "read_user_geodata",
+    "write_probability_raster",
 ]
 
 
@@ -206,3 +207,38 @@ def read_user_geodata(source: str, *, layer: str | None = None, stdin_text: str 
         return gpd.read_file(path, layer=layer)
     except Exception as exc:
         raise InputError(f"{source!r} could not be read: {str(exc).splitlines()[0]}.") from None
+
+
+def write_probability_raster(path: str | os.PathLike, probability: np.ndarray, transform: tuple, crs) -> None:
+    """Write a float32 GeoTIFF of shares (0..1) with its CRS, atomically (rasterio, lazily imported)."""
+    try:
+        import rasterio
+        from affine import Affine
+    except ImportError as exc:  # pragma: no cover - rasterio is a runtime dependency
+        from borderkit.errors import UsageError
+
+        raise UsageError("Writing rasters needs rasterio: pip install rasterio.") from exc
+    xmin, ymax, cell = transform
+    profile = {
+        "driver": "GTiff",
+        "height": probability.shape[0],
+        "width": probability.shape[1],
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs.to_wkt(),
+        "transform": Affine(cell, 0.0, xmin, 0.0, -cell, ymax),
+        "nodata": -1.0,
+        "compress": "deflate",
+    }
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tif", dir=target.parent or ".")
+    os.close(fd)
+    try:
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(probability.astype("float32"), 1)
+            dst.update_tags(1, meaning="share of Monte Carlo samples in which the cell lies in a modelled zone")
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -209,8 +209,8 @@ def area(geoms: Any, *, method: str = "geodesic", unit: str = "km2", dem: Any = 
     _check_choice(method, METHODS, "method")
     _check_choice(unit, UNITS, "unit")
     arr = _as_geometry_array(geoms)
-    if len(arr) == 0:
-        return np.zeros(0)
+    if len(arr) == 0 or shapely.is_empty(arr[~shapely.is_missing(arr)]).all():
+        return np.zeros(len(arr))  # nothing to project (and no centre to project around)
     if method == "geodesic":
         m2 = _geod_area_perimeter(arr, _WGS84)[0]
     elif method == "spherical":

@@ -21,7 +21,20 @@ import pandas as pd
 
 from borderkit.errors import DataIntegrityError, UnknownLayerError
 
-__all__ = ["SCHEMA", "Bunch", "Layer", "baseline", "baselines", "data_dir", "layers", "load", "sources", "verify"]
+__all__ = [
+    "SCHEMA",
+    "Bunch",
+    "Layer",
+    "area_model",
+    "baseline",
+    "baselines",
+    "data_dir",
+    "estimates",
+    "layers",
+    "load",
+    "sources",
+    "verify",
+]
 
 #: Columns every curated layer has (DESIGN.md, "Common feature schema").
 SCHEMA = ("id", "name", "kind", "claimant", "holder", "date", "end_date", "source", "method", "confidence")
@@ -215,3 +228,25 @@ def baseline(name: str = "soviet_line"):
     line = shapely.union_all(load(name).geometry.to_numpy())
     renderings = load("armenia_renderings").set_index("baseline")
     return line, renderings.geometry[name]
+
+
+def estimates() -> pd.DataFrame:
+    """Return the bundled catalogue of published area estimates (validated)."""
+    from borderkit.reconcile import validate_estimates
+
+    table = pd.read_csv(data_dir() / "estimates.csv", dtype={"date": str}, keep_default_na=False)
+    return validate_estimates(table)
+
+
+def area_model():
+    """Return an :class:`~borderkit.model.AreaModel` built from the bundled layers."""
+    from borderkit.model import AreaModel
+
+    renderings = {name: baseline(name) for name in baselines()}
+    provinces = load("provinces").query("country == 'ARM'")
+    enclaves = load("enclaves")
+    held = enclaves[(enclaves["claimant"] == "ARM") & (enclaves["holder"] == "AZE")]
+    lake = load("lakes").set_index("id").geometry["sev-lake"]
+    claims = load("claims").set_index("id")["armenian_share"]
+    claim_lines = {f"claim:{cid.removeprefix('claim-')}": (lake, float(share)) for cid, share in claims.items()}
+    return AreaModel(load("sectors"), renderings, provinces, held, claim_lines)

@@ -424,8 +424,6 @@ def build_admin(layer: str, placetype: str, countries: list[str]) -> gpd.GeoData
     )
 
 
-
-
 def resolve_location(ref: str, lon: str, lat: str, places: gpd.GeoDataFrame, line: gpd.GeoDataFrame):
     """Return (point, method, label) for an event's place reference.
 

@@ -7,3 +7,10 @@ def test_benchmark_script_runs_quick(capsys):
     assert run.main(["--quick", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "bundled polygon layers" in out and "vertices/s" in out
+
+
+def test_montecarlo_benchmark_runs_quick(capsys):
+    from benchmarks import montecarlo
+
+    assert montecarlo.main(["--samples", "2", "--naive-samples", "1"]) == 0
+    assert "speed-up" in capsys.readouterr().out

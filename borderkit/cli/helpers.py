@@ -9,7 +9,13 @@ import click
 
 from borderkit.errors import UsageError
 
-__all__ = ["write_text", "notes_to_stderr"]
+__all__ = ["write_text", "notes_to_stderr", "check_output_path"]
+
+
+def check_output_path(path: str | None, option: str) -> None:
+    """Fail early, before any work, when an output file's folder does not exist."""
+    if path is not None and not Path(path).resolve().parent.is_dir():
+        raise UsageError(f"{option} {path!r}: folder {str(Path(path).parent)!r} does not exist. Create it first.")
 
 
 def write_text(text: str, output: str | None, *, inputs: tuple[str, ...] = ()) -> None:
@@ -28,8 +34,7 @@ def write_text(text: str, output: str | None, *, inputs: tuple[str, ...] = ()) -
             raise UsageError(
                 f"-o {output!r} is the input file; borderkit never overwrites its input. Choose another output path."
             )
-    if not target.parent.exists():
-        raise UsageError(f"-o {output!r}: folder {str(target.parent)!r} does not exist. Create it first.")
+    check_output_path(output, "-o")
     with atomic_write(target, "w", encoding="utf-8") as fobj:
         fobj.write(text if text.endswith("\n") else text + "\n")
     click.echo(f"wrote {output}", err=True)
