@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench geodata install clean check-geodata
+.PHONY: demo test lint bench geodata install clean check-geodata vendor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(BIN)/borderkit timeline
 	$(BIN)/borderkit claims
 	$(BIN)/borderkit reconcile --samples 100 --seed 0
+	$(BIN)/borderkit map --offline --png borderkit-map.png
 
 test: $(STAMP)
 	$(BIN)/ruff check borderkit tests scripts benchmarks
@@ -37,11 +38,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/montecarlo.py --thousand
+	$(BIN)/python benchmarks/maps.py
 
 # Refresh geodata/raw from ../shared/data (when present), then rebuild the curated layers.
 geodata: $(STAMP)
 	$(BIN)/python scripts/import_raw.py
 	$(BIN)/python scripts/build_geodata.py
+
+# Re-vendor the map's JavaScript/CSS from pinned npm packages (needs npm).
+vendor: $(STAMP)
+	$(BIN)/python scripts/vendor_assets.py
 
 # Rebuild and fail if the committed layers differ from what the script makes.
 check-geodata: geodata

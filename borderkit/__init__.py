@@ -20,6 +20,7 @@ __all__ = [
     "layers",
     "load",
     "sources",
+    "explore",
     "errors",
 ]
 
@@ -32,6 +33,7 @@ _LAZY = {
     "layers": "borderkit.registry",
     "load": "borderkit.registry",
     "sources": "borderkit.registry",
+    "explore": "borderkit.render",
 }
 
 

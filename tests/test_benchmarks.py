@@ -14,3 +14,10 @@ def test_montecarlo_benchmark_runs_quick(capsys):
 
     assert montecarlo.main(["--samples", "2", "--naive-samples", "1"]) == 0
     assert "speed-up" in capsys.readouterr().out
+
+
+def test_maps_benchmark_runs_without_browser(capsys):
+    from benchmarks import maps
+
+    assert maps.main(["--no-browser"]) == 0
+    assert "default map:" in capsys.readouterr().out

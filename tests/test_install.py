@@ -49,3 +49,5 @@ def test_wheel_installs_and_runs_outside_checkout(tmp_path):
     assert "29,714.7" in areas
     check = run(str(env_dir / "bin" / "borderkit"), "layers", "check").stdout
     assert "differ" not in check
+    run(str(env_dir / "bin" / "borderkit"), "map", "--offline", "--samples", "0", "-o", "m.html")
+    assert (workdir / "m.html").stat().st_size > 100_000  # vendored assets and estimates ship in the wheel

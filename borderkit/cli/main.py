@@ -12,6 +12,7 @@ from borderkit.cli.area import area
 from borderkit.cli.claims import claims, crossings_cmd
 from borderkit.cli.events import events
 from borderkit.cli.layers import layers
+from borderkit.cli.map import map_cmd
 from borderkit.cli.reconcile import reconcile_cmd
 from borderkit.cli.zones import timeline_cmd, zones_cmd
 from borderkit.errors import BorderkitError, UsageError
@@ -67,3 +68,4 @@ main.add_command(timeline_cmd)
 main.add_command(claims)
 main.add_command(crossings_cmd)
 main.add_command(reconcile_cmd)
+main.add_command(map_cmd)

@@ -1,0 +1,117 @@
+"""``borderkit map``: a sourced, time-aware interactive map (and a static PNG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from borderkit.cli.helpers import check_output_path
+
+__all__ = ["map_cmd"]
+
+
+def _may_replace(path: Path, overwrite: bool) -> bool:
+    """Whether an existing output may be replaced: it is a previous borderkit map, or --overwrite."""
+    if overwrite or not path.exists():
+        return True
+    from borderkit.render import GENERATOR
+
+    with open(path, encoding="utf-8", errors="replace") as fobj:
+        head = fobj.read(4096)
+    return f'content="{GENERATOR}"' in head
+
+
+@click.command("map", short_help="Write an interactive HTML map (and a PNG).")
+@click.option(
+    "-o",
+    "--output",
+    default="borderkit-map.html",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="HTML file to write (atomically).",
+)
+@click.option("--date", default=None, help="Show the state on this date (YYYY-MM-DD) instead of a time slider.")
+@click.option("--layers", default=None, help="Comma-separated layer names (default: all map layers).")
+@click.option("--add", "add", multiple=True, type=click.Path(), help="Overlay your own layer file (repeatable).")
+@click.option(
+    "--basemap",
+    type=click.Choice(["osm", "imagery", "none"]),
+    default="none",
+    show_default=True,
+    help="Background tiles (need the network); 'none' works offline.",
+)
+@click.option("--offline", is_flag=True, help="Inline every JS/CSS asset: one self-contained file.")
+@click.option("--png", type=click.Path(dir_okay=False), default=None, help="Also draw a static PNG map.")
+@click.option(
+    "--tolerance",
+    "tolerance_m",
+    type=click.FloatRange(min=0),
+    default=50.0,
+    show_default=True,
+    help="Simplification tolerance in metres (coverage-preserving for polygons); 0 keeps every vertex.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Monte Carlo samples for the summary's uncertainty band (0: none).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing file that borderkit did not write.")
+def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, samples, seed, overwrite):
+    """Write an interactive map of the bundled layers, modelled zones and events.
+
+    \b
+    $ borderkit map                                   # borderkit-map.html, time slider
+    $ borderkit map --offline -o map.html             # self-contained, works with no network
+    $ borderkit map --date 2022-12-31 --png map.png   # the state on one date, plus a PNG
+    $ borderkit map --add my_positions.geojson --basemap osm
+    """
+    from borderkit.errors import UsageError
+
+    target = Path(output)
+    check_output_path(output, "-o")
+    check_output_path(png, "--png")
+    if not _may_replace(target, overwrite):
+        raise UsageError(
+            f"{output!r} exists and was not written by borderkit map; it won't be overwritten "
+            "without --overwrite. Choose another -o or add --overwrite."
+        )
+    from borderkit.io import atomic_write
+    from borderkit.mapdata import map_frames
+    from borderkit.registry import sources
+    from borderkit.render import build_map, to_html
+
+    names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
+    frames, attributions, summary = map_frames(layers=names, date=date, add=add, samples=samples, seed=seed)
+    m, report = build_map(
+        frames,
+        basemap=basemap,
+        tolerance_m=tolerance_m,
+        sources=sources(),
+        attributions=attributions,
+        summary=summary,
+        date=date,
+    )
+    text = to_html(m, offline=offline)
+    with atomic_write(target, "w", encoding="utf-8") as fobj:
+        fobj.write(text)
+    for change in report.simplification:
+        click.echo(
+            f"simplified {change['layer']} as a coverage at {tolerance_m:g} m: area "
+            f"{change['area_km2_before']:,.3f} -> {change['area_km2_after']:,.3f} km² "
+            f"({change['change_pct']:+.4f}%)",
+            err=True,
+        )
+    click.echo(
+        f"modelled area on {summary['date']}: {summary['area_km2']:.1f} km² (geodesic; modelled zones are hypotheses)",
+        err=True,
+    )
+    click.echo(f"wrote {output} ({len(text) / 1e6:.2f} MB{', offline' if offline else ''})", err=True)
+    if png:
+        from borderkit.staticmap import static_map
+
+        static_map(frames, png, date=summary["date"], attributions=attributions)
+        click.echo(f"wrote {png}", err=True)

@@ -1,0 +1,131 @@
+"""Gather what a map shows: bundled layers, modelled zones, user layers, summary and attributions.
+
+The edge between the registry (I/O) and the renderers: it loads and filters data, and
+calls the model; it draws nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import geopandas as gpd
+
+from borderkit.errors import UsageError
+from borderkit.events import parse_date
+
+__all__ = ["DEFAULT_LAYERS", "map_frames", "load_user_layer"]
+
+DEFAULT_LAYERS = (
+    "countries",
+    "lakes",
+    "enclaves",
+    "zones",
+    "soviet_line",
+    "soviet_line_osm2017",
+    "soviet_line_ne10m",
+    "claims",
+    "roads",
+    "places",
+    "events",
+)
+
+
+def _horizon(events: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame) -> str:
+    """Return the last date any dated feature starts, plus half a year: where the time axis ends."""
+    last = max(parse_date(d) for d in [*events["date"], *sectors["date"]])
+    return (last + dt.timedelta(days=183)).isoformat()
+
+
+def load_user_layer(path: str, *, stdin_text: str | None = None) -> gpd.GeoDataFrame:
+    """Read and validate a user's layer with the same checks as ``borderkit area`` (any geometry type)."""
+    from borderkit.io import read_user_geodata
+    from borderkit.validate import check_axis_order, check_crs, check_not_empty, check_valid
+
+    what = "stdin" if path == "-" else f"file {path!r}"
+    gdf = read_user_geodata(path, stdin_text=stdin_text)
+    check_not_empty(gdf, what)
+    gdf, _ = check_crs(gdf, what)
+    gdf, _ = check_axis_order(gdf, what)
+    gdf, _ = check_valid(gdf, what)
+    if "name" not in gdf:
+        gdf["name"] = [f"feature {i + 1}" for i in range(len(gdf))]
+    if "source" not in gdf:
+        gdf["source"] = f"user file {path}"
+    return gdf
+
+
+def map_frames(
+    *,
+    layers: Iterable[str] | None = None,
+    date: str | None = None,
+    add: Sequence[str] = (),
+    samples: int = 0,
+    seed: int = 0,
+):
+    """Return (frames, attributions, summary) for a map on ``date`` (or the whole timeline).
+
+    Zones and events get ``start``/``end`` so the renderer can put them on a time slider
+    when no date is given; with a date, only what is in force on it is kept.
+    """
+    from borderkit.registry import area_model, estimates, load
+    from borderkit.registry import layers as registry_layers
+    from borderkit.zones import MODEL_NOTE, active
+
+    names = list(layers) if layers else list(DEFAULT_LAYERS)
+    registry = registry_layers()
+    unknown = [n for n in names if n != "zones" and n not in registry]
+    if unknown:
+        registry.query_name(unknown[0])  # raises with close matches
+    if date is not None:
+        parse_date(date, "--date")
+    events, sectors = load("events"), load("sectors")
+    horizon = _horizon(events, sectors)
+    on = date or horizon
+    model = area_model()
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    attributions: list[str] = []
+    for name in names:
+        if name == "zones":
+            z = model.zones("soviet_line")
+            z = z.assign(start=z["date"], end=[e or horizon for e in z["end_date"]])
+            frames[name] = z[active(z, on)] if date else z
+            attributions.append("zones modelled by borderkit from the seed reports")
+            continue
+        gdf = load(registry.query_name(name)["name"])
+        if name == "events":
+            gdf = gdf.assign(start=gdf["date"], end=horizon)
+            gdf = gdf[gdf["date"].map(parse_date) <= parse_date(on)] if date else gdf
+        frames[name] = gdf
+        attributions.append(registry[name]["attribution"])
+    for i, path in enumerate(add):
+        frames[f"user:{i + 1}:{path}"] = load_user_layer(path)
+        attributions.append(f"user layer {path}")
+    from borderkit.model import Scenario
+
+    footprint = model.footprint(Scenario(), on)
+    from borderkit.measure import area
+
+    summary = {
+        "date": on,
+        "area_km2": float(area(footprint)[0]) if not footprint.is_empty else 0.0,
+        "how": f"Geodesic area (WGS84) of the union of the {MODEL_NOTE}; baseline: Soviet-era line (WOF 2024).",
+        "estimates": [
+            f"{r['qualifier']} {r['value']:g} km² — {r['who']} ({r['date']})"
+            for _, r in estimates().sort_values("date").iterrows()
+        ],
+        "samples": samples,
+        "seed": seed,
+        "band": None,
+    }
+    if samples:
+        from borderkit.montecarlo import monte_carlo, summarise
+        from borderkit.registry import baseline, baselines
+
+        result = monte_carlo(
+            sectors, {n: baseline(n) for n in baselines()}, [on], samples=samples, seed=seed, max_shift_m=model.datum[2]
+        )
+        summary["band"] = summarise(result).iloc[0].to_dict()
+    if not frames:
+        raise UsageError("No layers to draw. Give --layers with at least one layer name.")
+    return frames, attributions, summary

@@ -1,0 +1,143 @@
+import html
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+
+import borderkit
+from borderkit.mapdata import map_frames
+from borderkit.registry import sources
+from borderkit.render import build_map, escape_properties, explore, simplify_coverage, to_html
+
+XSS = '<img src=x onerror="window.__bk_xss=1">'
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return map_frames(samples=0)
+
+
+def _html(frames, **kwargs):
+    f, attributions, summary = frames
+    m, report = build_map(f, sources=sources(), attributions=attributions, summary=summary, **kwargs)
+    return to_html(m, offline=kwargs.pop("offline", True) if False else True), report
+
+
+def test_two_builds_are_byte_identical(frames):
+    a, _ = _html(frames)
+    b, _ = _html(frames)
+    assert a == b
+
+
+def test_offline_has_no_remote_scripts_or_styles(frames):
+    text, _ = _html(frames)
+    import re
+
+    assert not re.search(r'<script[^>]+src="https?://', text)
+    assert not re.search(r'<link[^>]+href="https?://', text)
+    assert "leaflet@1.9.3 (BSD-2-Clause)" in text
+
+
+def test_layers_attribution_legend_and_summary_in_html(frames):
+    text, report = _html(frames)
+    for label in ("Soviet-era line (WOF 2024)", "Modelled zones (hypotheses)", "Reported events", "Legend"):
+        assert label in text
+    assert "OpenStreetMap contributors (ODbL)" in text and "Who" in text
+    assert "Modelled area on" in text and "not surveyed lines" in text
+    assert "timelineSliderControl" in text
+    assert report.simplification and abs(report.simplification[0]["change_pct"]) < 0.01
+
+
+def test_property_values_are_escaped():
+    gdf = gpd.GeoDataFrame(
+        {"name": [XSS], "source": ["x"], "area_km2": [1.5]}, geometry=[shapely.Point(45, 40)], crs=4326
+    )
+    out = escape_properties(gdf, ["name", "area_km2"])
+    assert out["name"][0] == html.escape(XSS) and "<img" not in out["name"][0]
+    assert out["area_km2"][0] == "1.500"
+
+
+def test_coverage_simplification_keeps_shared_edges():
+    countries = borderkit.load("countries").set_index("id")
+    simplified, change = simplify_coverage(countries, 500)
+    arm, aze = simplified.geometry["armenia"], simplified.geometry["azerbaijan"]
+    assert borderkit.area(shapely.intersection(arm, aze))[0] < 1e-6  # no overlap
+
+    # the shared border is still shared edge for edge: where the outlines are within 1 m they coincide
+    def shared(a, b):
+        exact = borderkit.length(shapely.intersection(a.boundary, b.boundary))[0]
+        near = borderkit.length(shapely.intersection(a.boundary, b.buffer(1e-5)))[0]
+        return exact, near
+
+    exact, near = shared(arm, aze)
+    assert exact == pytest.approx(near, rel=0.005) and exact > 700
+    # simplifying each polygon on its own (the naive way) breaks the shared edge
+    alone = shapely.simplify(countries.geometry.to_numpy(), 500 / 111_000)
+    exact_alone, near_alone = shared(alone[0], alone[1])
+    assert near_alone - exact_alone > 10  # km of border where the two outlines no longer coincide
+    assert (
+        shapely.get_num_coordinates(simplified.geometry).sum() < shapely.get_num_coordinates(countries.geometry).sum()
+    )
+    assert abs(change["change_pct"]) < 0.5
+
+
+def test_explore_returns_a_map_and_draws_onto_an_existing_one():
+    folium = pytest.importorskip("folium")
+    m = explore(["countries", "soviet_line"], basemap="none")
+    assert isinstance(m, folium.Map)
+    m2 = folium.Map()
+    assert explore(["lakes"], m=m2, basemap="none") is m2
+    rendered = m2.get_root().render()
+    assert "Lakes" in rendered
+
+
+def test_cli_map_writes_refuses_foreign_files_and_png(cli, tmp_path):
+    out = tmp_path / "map.html"
+    result = cli("map", "-o", out, "--offline", "--samples", "0", "--png", tmp_path / "map.png")
+    assert result.exit_code == 0, result.output
+    assert out.read_text().count('content="borderkit map"') == 1
+    assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
+    assert "simplified countries as a coverage" in result.stderr
+    again = cli("map", "-o", out, "--samples", "0")  # our own previous output: replaced
+    assert again.exit_code == 0
+    foreign = tmp_path / "notes.html"
+    foreign.write_text("<html>my notes</html>")
+    refused = cli("map", "-o", foreign, "--samples", "0")
+    assert refused.exit_code == 2 and "--overwrite" in refused.output
+    assert foreign.read_text() == "<html>my notes</html>"
+    assert cli("map", "-o", foreign, "--samples", "0", "--overwrite").exit_code == 0
+
+
+def test_cli_map_bad_inputs(cli, tmp_path):
+    bad_date = cli("map", "-o", tmp_path / "m.html", "--date", "2022/12/31", "--samples", "0")
+    assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.output
+    bad_layer = cli("map", "-o", tmp_path / "m.html", "--layers", "countrys", "--samples", "0")
+    assert bad_layer.exit_code == 2 and "Did you mean: countries" in bad_layer.output
+    (tmp_path / "bad.geojson").write_text("not json")
+    bad_add = cli("map", "-o", tmp_path / "m.html", "--add", tmp_path / "bad.geojson", "--samples", "0")
+    assert bad_add.exit_code == 1 and "not a geodata file" in bad_add.output
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_user_layer_is_validated_and_escaped(cli, tmp_path):
+    path = tmp_path / "mine.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": XSS},
+                        "geometry": {"type": "Point", "coordinates": [46.0, 39.7]},
+                    }
+                ],
+            }
+        )
+    )
+    out = tmp_path / "m.html"
+    assert cli("map", "-o", out, "--add", path, "--offline", "--samples", "0").exit_code == 0
+    text = out.read_text()
+    assert XSS not in text
+    assert html.escape(XSS).replace("&", "\\u0026") in text  # escaped, then JSON-encoded by folium
