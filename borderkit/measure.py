@@ -232,14 +232,9 @@ def _surface_area(geoms: np.ndarray, dem: Any) -> np.ndarray:
             "method 'surface' needs a DEM, and none was given. "
             "Pass dem= (a GeoTIFF path) or --dem FILE on the command line."
         )
-    try:
-        from borderkit import terrain  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise UsageError(
-            "method 'surface' is not available in this version of borderkit "
-            "(the terrain module has not landed yet). Use 'geodesic' for now."
-        ) from exc
-    return terrain.surface_area(geoms, dem)  # pragma: no cover
+    from borderkit import terrain
+
+    return terrain.surface_area(geoms, dem)
 
 
 def perimeter(geoms: Any, *, unit: str = "km") -> np.ndarray:

@@ -14,6 +14,7 @@ from borderkit.cli.events import events
 from borderkit.cli.layers import layers
 from borderkit.cli.map import map_cmd
 from borderkit.cli.reconcile import reconcile_cmd
+from borderkit.cli.terrain import terrain
 from borderkit.cli.zones import timeline_cmd, zones_cmd
 from borderkit.errors import BorderkitError, UsageError
 
@@ -69,3 +70,4 @@ main.add_command(claims)
 main.add_command(crossings_cmd)
 main.add_command(reconcile_cmd)
 main.add_command(map_cmd)
+main.add_command(terrain)
