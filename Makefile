@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/montecarlo.py --thousand
 	$(BIN)/python benchmarks/maps.py
+	$(BIN)/python benchmarks/viewshed.py
 
 # Refresh geodata/raw from ../shared/data (when present), then rebuild the curated layers.
 geodata: $(STAMP)

@@ -14,7 +14,7 @@ import geopandas as gpd
 from borderkit.errors import UsageError
 from borderkit.events import parse_date
 
-__all__ = ["DEFAULT_LAYERS", "map_frames", "load_user_layer"]
+__all__ = ["DEFAULT_LAYERS", "map_frames", "load_user_layer", "terrain_overlays"]
 
 DEFAULT_LAYERS = (
     "countries",
@@ -129,3 +129,65 @@ def map_frames(
     if not frames:
         raise UsageError("No layers to draw. Give --layers with at least one layer name.")
     return frames, attributions, summary
+
+
+def terrain_overlays(
+    dem_path: str, frames: dict, *, max_distance_m: float = 15_000.0, max_cells: int = 1_000_000
+) -> list[dict]:
+    """Return map overlays from a DEM: hillshade, and the cumulative viewshed of reported positions.
+
+    The DEM is read only over the map's focus (the line, zones and events), decimated to at
+    most ``max_cells`` cells. Observers are the reported occupied positions and incursions
+    that fall on the DEM, 2 m above ground, out to ``max_distance_m``.
+    """
+    import numpy as np
+    import shapely
+
+    from borderkit.terrain import hillshade, read_dem, to_lonlat_grid, viewshed
+
+    focus = [frames[n] for n in ("zones", "events", "soviet_line") if n in frames and len(frames[n])]
+    bounds = tuple(shapely.total_bounds([f.geometry.union_all() for f in focus]))
+    dem = read_dem(dem_path, bounds=bounds, pad_m=2_000, max_cells=max_cells, clip=True)
+    shade, box = to_lonlat_grid(hillshade(dem), dem)
+    grey = np.nan_to_num(shade, nan=0).astype("uint8")
+    rgba = np.dstack([grey, grey, grey, np.where(np.isnan(shade), 0, 150).astype("uint8")])
+    overlays = [
+        {
+            "name": f"Hillshade ({dem.cellsize[0]:.0f} m DEM)",
+            "image": rgba,
+            "bounds": box,
+            "note": f"hillshade of {dem_path}",
+        }
+    ]
+    events = frames.get("events")
+    if events is not None and len(events):
+        w, s, e, n = dem.lonlat_bounds()
+        pts = events[events["type"].isin(["occupied position", "incursion"])]
+        pts = pts[pts.geometry.x.between(w, e) & pts.geometry.y.between(s, n)]
+        observers = sorted({(round(p.x, 6), round(p.y, 6)) for p in pts.geometry})
+        observers = [o for o in observers if _on_dem(dem, o)]
+        if observers:
+            result = viewshed(dem, observers, max_distance=max_distance_m)
+            seen, box2 = to_lonlat_grid(np.where(result.in_range, result.count, np.nan).astype(float), dem)
+            alpha = np.where(np.nan_to_num(seen) > 0, 120, 0).astype("uint8")
+            red = np.full(seen.shape, 213, dtype="uint8")
+            rgba2 = np.dstack([red, np.full(seen.shape, 94, "uint8"), np.zeros(seen.shape, "uint8"), alpha])
+            overlays.append(
+                {
+                    "name": f"Viewshed from {len(observers)} reported positions (≤ {max_distance_m / 1000:g} km)",
+                    "image": rgba2,
+                    "bounds": box2,
+                    "note": f"cells visible from the reported positions, 2 m above ground ({dem_path})",
+                }
+            )
+    return overlays
+
+
+def _on_dem(dem, lonlat) -> bool:
+    """Whether a lon/lat point falls on a DEM cell with data."""
+    import numpy as np
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, dem.crs, always_xy=True).transform(*lonlat)
+    row, col = (int(round(float(v))) for v in dem.rowcol(x, y))
+    return 0 <= row < dem.z.shape[0] and 0 <= col < dem.z.shape[1] and bool(np.isfinite(dem.z[row, col]))

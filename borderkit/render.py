@@ -457,10 +457,13 @@ def build_map(
     summary: Mapping | None = None,
     date: str | None = None,
     m: Any = None,
+    overlays: Iterable[Mapping] = (),
 ) -> tuple[Any, MapReport]:
     """Build the borderkit map from layer frames (already filtered to ``date`` if given).
 
     With no ``date``, events get a time slider; with one, the map shows that date's state.
+    ``overlays`` are raster images (``name``, RGBA ``image``, lon/lat ``bounds``) such as
+    hillshade and viewshed.
     """
     if basemap not in BASEMAPS:
         raise UsageError(f"Unknown basemap {basemap!r}. Allowed: {', '.join(BASEMAPS)}.")
@@ -476,6 +479,12 @@ def build_map(
 
     m.get_root().header.add_child(Element(f'<meta name="generator" content="{GENERATOR}">'))
     m.get_root().header.add_child(Element(_CSS))
+    for overlay in overlays:  # raster overlays (hillshade, viewshed) go under the vector layers
+        w, s_, e, n = overlay["bounds"]
+        group = folium.FeatureGroup(name=html.escape(overlay["name"]))
+        folium.raster_layers.ImageOverlay(overlay["image"], bounds=[[s_, w], [n, e]], opacity=1.0).add_to(group)
+        group.add_to(m)
+        report.layers.append(overlay["name"])
     timelines, search_layer = [], None
     for name, gdf in prepared.items():
         if date is None and "start" in gdf.columns:

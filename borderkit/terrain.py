@@ -21,8 +21,22 @@ from pyproj import CRS, Transformer
 
 from borderkit.errors import InputError, UsageError
 
-__all__ = ["DEM", "CURVATURE_COEFFICIENT", "read_dem", "hillshade", "slope", "profile", "surface_area",
-           "surface_ratio", "viewshed", "Viewshed", "line_visibility", "write_raster", "curvature_drop"]
+__all__ = [
+    "DEM",
+    "CURVATURE_COEFFICIENT",
+    "read_dem",
+    "to_lonlat_grid",
+    "hillshade",
+    "slope",
+    "profile",
+    "surface_area",
+    "surface_ratio",
+    "viewshed",
+    "Viewshed",
+    "line_visibility",
+    "write_raster",
+    "curvature_drop",
+]
 
 #: GDAL's default curvature coefficient: 1 - the refraction coefficient 1/7.
 CURVATURE_COEFFICIENT = 0.85714
@@ -50,7 +64,7 @@ class DEM:
         return x0, y0 + rows * self.transform.e, x0 + cols * self.transform.a, y0
 
     def lonlat_bounds(self) -> tuple[float, float, float, float]:
-        """The grid's bounds in lon/lat."""
+        """Return the grid's bounds in lon/lat."""
         tr = Transformer.from_crs(self.crs, 4326, always_xy=True)
         w, s, e, n = self.bounds
         xs, ys = tr.transform([w, w, e, e], [s, n, s, n])
@@ -78,13 +92,21 @@ def _fmt(b: Sequence[float]) -> str:
     return "(" + ", ".join(f"{v:.4f}" for v in b) + ")"
 
 
-def read_dem(path: str, *, band: int | None = None, bounds: Sequence[float] | None = None,
-             pad_m: float = 0.0) -> DEM:
+def read_dem(
+    path: str,
+    *,
+    band: int | None = None,
+    bounds: Sequence[float] | None = None,
+    pad_m: float = 0.0,
+    max_cells: int | None = None,
+    clip: bool = False,
+) -> DEM:
     """Read a single-band DEM (any CRS), only the window around ``bounds`` (lon/lat), onto a metric grid.
 
     Raises :class:`InputError` for a file that is not a raster, a DEM that does not cover
-    ``bounds`` (both bounds are printed), and :class:`UsageError` for a multi-band file
-    without ``band``.
+    ``bounds`` (both bounds are printed; with ``clip``, only one that misses them
+    entirely), and :class:`UsageError` for a multi-band file without ``band``. With
+    ``max_cells``, a larger window is read decimated, so memory stays bounded.
     """
     rasterio = _rasterio()
     from rasterio.errors import RasterioIOError
@@ -92,11 +114,15 @@ def read_dem(path: str, *, band: int | None = None, bounds: Sequence[float] | No
     try:
         src = rasterio.open(path)
     except RasterioIOError as exc:
-        raise InputError(f"{path!r} is not a raster GDAL can read ({str(exc).splitlines()[0]}). "
-                         "Give a DEM GeoTIFF (e.g. SRTM or Copernicus GLO-30).") from None
+        raise InputError(
+            f"{path!r} is not a raster GDAL can read ({str(exc).splitlines()[0]}). "
+            "Give a DEM GeoTIFF (e.g. SRTM or Copernicus GLO-30)."
+        ) from None
     with src:
         if src.count > 1 and band is None:
-            raise UsageError(f"{path!r} has {src.count} bands; say which is the elevation with --band N (1..{src.count}).")
+            raise UsageError(
+                f"{path!r} has {src.count} bands; say which is the elevation with --band N (1..{src.count})."
+            )
         band = band or 1
         if not 1 <= band <= src.count:
             raise UsageError(f"--band {band} is out of range: {path!r} has {src.count} band(s).")
@@ -111,22 +137,42 @@ def read_dem(path: str, *, band: int | None = None, bounds: Sequence[float] | No
             pad = pad_m if crs.is_projected else pad_m / 111_000.0
             want = (min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)
             have = src.bounds
-            if want[0] < have.left or want[2] > have.right or want[1] < have.bottom or want[3] > have.top:
+            if clip:
+                want = (
+                    max(want[0], have.left),
+                    max(want[1], have.bottom),
+                    min(want[2], have.right),
+                    min(want[3], have.top),
+                )
+            if (
+                want[0] < have.left
+                or want[2] > have.right
+                or want[1] < have.bottom
+                or want[3] > have.top
+                or want[0] >= want[2]
+                or want[1] >= want[3]
+            ):
                 to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
                 hx, hy = to_ll.transform([have.left, have.right], [have.bottom, have.top])
                 raise InputError(
                     f"The DEM {path!r} does not cover the area of interest: DEM bounds (lon/lat) "
                     f"{_fmt((hx[0], hy[0], hx[1], hy[1]))}, area {_fmt(bounds)}"
-                    + (f" plus {pad_m:g} m" if pad_m else "") + ". Use a DEM that covers it.")
+                    + (f" plus {pad_m:g} m" if pad_m else "")
+                    + ". Use a DEM that covers it."
+                )
             window = rasterio.windows.from_bounds(*want, transform=src.transform).round_offsets().round_lengths()
-        z = src.read(band, window=window, masked=True).astype("float64").filled(np.nan)
-        transform = src.transform
-        if window is not None:  # the window's own transform (rasterio's helper warns under affine 2.4)
-            from affine import Affine
+        height, width = (window.height, window.width) if window is not None else (src.height, src.width)
+        factor = max(1.0, math.sqrt(height * width / max_cells)) if max_cells else 1.0
+        shape = (max(1, int(height / factor)), max(1, int(width / factor)))
+        z = src.read(band, window=window, out_shape=shape, masked=True).astype("float64").filled(np.nan)
+        from affine import Affine
 
-            t = transform
-            transform = Affine(t.a, t.b, t.c + window.col_off * t.a + window.row_off * t.b,
-                               t.d, t.e, t.f + window.col_off * t.d + window.row_off * t.e)
+        t = src.transform  # the window's own transform, scaled when decimated
+        col_off, row_off = (window.col_off, window.row_off) if window is not None else (0, 0)
+        sx, sy = width / shape[1], height / shape[0]
+        transform = Affine(
+            t.a * sx, t.b, t.c + col_off * t.a + row_off * t.b, t.d, t.e * sy, t.f + col_off * t.d + row_off * t.e
+        )
     if crs.is_projected:
         return DEM(z, transform, crs)
     return _to_metric(DEM(z, transform, crs))
@@ -142,16 +188,54 @@ def _to_metric(dem: DEM) -> DEM:
     metric = CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m")
     res = abs(dem.transform.a) * 111_320.0 * math.cos(math.radians(lat))
     rows, cols = dem.z.shape
-    transform, width, height = calculate_default_transform(dem.crs.to_wkt(), metric.to_wkt(), cols, rows, w, s, e, n,
-                                                           resolution=res)
+    transform, width, height = calculate_default_transform(
+        dem.crs.to_wkt(), metric.to_wkt(), cols, rows, w, s, e, n, resolution=res
+    )
     out = np.full((height, width), np.nan)
-    reproject(dem.z, out, src_transform=dem.transform, src_crs=dem.crs.to_wkt(), dst_transform=transform,
-              dst_crs=metric.to_wkt(), resampling=Resampling.bilinear, src_nodata=np.nan, dst_nodata=np.nan)
+    reproject(
+        dem.z,
+        out,
+        src_transform=dem.transform,
+        src_crs=dem.crs.to_wkt(),
+        dst_transform=transform,
+        dst_crs=metric.to_wkt(),
+        resampling=Resampling.bilinear,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
     return DEM(out, transform, metric, source_crs=dem.crs)
 
 
-def write_raster(path: str, array: np.ndarray, dem: DEM, *, nodata: float, dtype: str = "float32",
-                 tags: dict | None = None) -> None:
+def to_lonlat_grid(array: np.ndarray, dem: DEM, *, nodata: float = np.nan) -> tuple[np.ndarray, tuple]:
+    """Resample a raster on the DEM's grid to a lon/lat grid; return it and (west, south, east, north).
+
+    For map overlays, which Leaflet places by lon/lat bounds.
+    """
+    _rasterio()
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    rows, cols = array.shape
+    w, s, e, n = dem.bounds
+    transform, width, height = calculate_default_transform(dem.crs.to_wkt(), "EPSG:4326", cols, rows, w, s, e, n)
+    out = np.full((height, width), nodata, dtype="float64")
+    reproject(
+        array.astype("float64"),
+        out,
+        src_transform=dem.transform,
+        src_crs=dem.crs.to_wkt(),
+        dst_transform=transform,
+        dst_crs="EPSG:4326",
+        resampling=Resampling.nearest,
+        src_nodata=nodata,
+        dst_nodata=nodata,
+    )
+    west, north = transform.c, transform.f
+    return out, (west, north + height * transform.e, west + width * transform.a, north)
+
+
+def write_raster(
+    path: str, array: np.ndarray, dem: DEM, *, nodata: float, dtype: str = "float32", tags: dict | None = None
+) -> None:
     """Write one band on the DEM's grid as a GeoTIFF with CRS and nodata, atomically."""
     import os
     import tempfile
@@ -161,8 +245,17 @@ def write_raster(path: str, array: np.ndarray, dem: DEM, *, nodata: float, dtype
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tif", dir=target.parent or ".")
     os.close(fd)
-    profile = {"driver": "GTiff", "height": array.shape[0], "width": array.shape[1], "count": 1, "dtype": dtype,
-               "crs": dem.crs.to_wkt(), "transform": dem.transform, "nodata": nodata, "compress": "deflate"}
+    profile = {
+        "driver": "GTiff",
+        "height": array.shape[0],
+        "width": array.shape[1],
+        "count": 1,
+        "dtype": dtype,
+        "crs": dem.crs.to_wkt(),
+        "transform": dem.transform,
+        "nodata": nodata,
+        "compress": "deflate",
+    }
     try:
         with rasterio.open(tmp, "w", **profile) as dst:
             dst.write(array.astype(dtype), 1)
@@ -213,8 +306,12 @@ def _bilinear(dem: DEM, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     out = np.full(row.shape, np.nan)
     r0, c0, fr, fc = r0[ok], c0[ok], (row - np.floor(row))[ok], (col - np.floor(col))[ok]
     z = dem.z
-    out[ok] = (z[r0, c0] * (1 - fr) * (1 - fc) + z[r0, c0 + 1] * (1 - fr) * fc
-               + z[r0 + 1, c0] * fr * (1 - fc) + z[r0 + 1, c0 + 1] * fr * fc)
+    out[ok] = (
+        z[r0, c0] * (1 - fr) * (1 - fc)
+        + z[r0, c0 + 1] * (1 - fr) * fc
+        + z[r0 + 1, c0] * fr * (1 - fc)
+        + z[r0 + 1, c0 + 1] * fr * fc
+    )
     return out
 
 
@@ -227,13 +324,15 @@ def profile(dem: DEM, line: shapely.Geometry, *, spacing_m: float = 100.0) -> pd
     parts = [p for p in shapely.get_parts(shapely.line_merge(line)) if p.geom_type == "LineString"]
     if not parts:
         raise UsageError("A profile needs a line; the input has none.")
-    local = shapely.transform(max(parts, key=lambda p: p.length),
-                              lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+    local = shapely.transform(
+        max(parts, key=lambda p: p.length), lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1]))
+    )
     dist = np.append(np.arange(0.0, local.length, spacing_m), local.length)
     pts = shapely.get_coordinates(shapely.line_interpolate_point(local, dist))
     lon, lat = back.transform(pts[:, 0], pts[:, 1])
-    return pd.DataFrame({"distance_m": dist, "elevation_m": _bilinear(dem, pts[:, 0], pts[:, 1]),
-                         "lon": lon, "lat": lat})
+    return pd.DataFrame(
+        {"distance_m": dist, "elevation_m": _bilinear(dem, pts[:, 0], pts[:, 1]), "lon": lon, "lat": lat}
+    )
 
 
 def _cell_surface_ratio(dem: DEM) -> np.ndarray:
@@ -290,8 +389,9 @@ def surface_area(geoms: Iterable[shapely.Geometry], dem: Any) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- viewshed (pure)
-def curvature_drop(distance_m: np.ndarray | float, *, coefficient: float = CURVATURE_COEFFICIENT,
-                   radius_m: float = 6_378_137.0) -> np.ndarray | float:
+def curvature_drop(
+    distance_m: np.ndarray | float, *, coefficient: float = CURVATURE_COEFFICIENT, radius_m: float = 6_378_137.0
+) -> np.ndarray | float:
     """Return how far the ground falls below the observer's horizontal plane at a distance.
 
     ``coefficient`` is GDAL's curvature coefficient, 1 - k with k the refraction
@@ -300,54 +400,54 @@ def curvature_drop(distance_m: np.ndarray | float, *, coefficient: float = CURVA
     return coefficient * np.asarray(distance_m) ** 2 / (2.0 * radius_m)
 
 
-def _line_height(i: np.ndarray, za: np.ndarray, zo: float) -> np.ndarray:
-    """Height of the sight line from the observer through ``za`` (at step i-1), one step further."""
-    i = np.asarray(i, dtype=float)
-    return np.where(i <= 1, za, (za - zo) / np.maximum(i - 1, 1) + za)
-
-
-def _edge_height(i: np.ndarray, j: int | np.ndarray, za: np.ndarray, zb: np.ndarray, zo: float) -> np.ndarray:
-    """Sight-line height interpolated between two nearer cells (i <= j), the 'edge' variant."""
-    i = np.asarray(i, dtype=float)
-    j = np.asarray(j, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        general = ((za - zo) * i + (zb - zo) * (j - i)) / (j - 1) + zo
-    return np.where(i == j, _line_height(i, za, zo), general)
-
-
 def _quadrant(z: np.ndarray, zo: float, target: float) -> np.ndarray:
     """Visibility in one quadrant, observer at [0, 0], rows and columns growing away from it.
 
     ``z`` holds curvature-adjusted heights (NaN out of range); returns a boolean array.
     Cells with dx < dy depend only on the previous row, cells with dx > dy only on the
     previous column, and diagonal cells on the previous diagonal cell: so every step is
-    one vectorised row segment, one column segment and one diagonal cell.
+    one vectorised row segment, one column segment and two scalar cells on the axes.
     """
     rows, cols = z.shape
-    h = z.copy()  # the horizon height carried outward: max(ground, sight line)
+    h = z.copy()  # the horizon height carried outward: ground if seen, else the sight line
     vis = np.zeros(z.shape, dtype=bool)
     vis[0, 0] = True
     vis[0, 1:2] = True  # the observer's neighbours along its row are always seen (as in GDAL)
+    steps = np.arange(max(rows, cols), dtype=float)
 
-    def settle(line, ground):
+    def line_height(k: int, za: float) -> float:  # sight line through the cell one step nearer
+        return za if k <= 1 else (za - zo) / (k - 1) + za
+
+    def settle_cell(r: int, c: int, line: float) -> None:
+        ground = z[r, c]
+        if ground + target >= line:
+            vis[r, c] = True
+        else:
+            h[r, c] = line
+
+    def settle(h_out: np.ndarray, vis_out: np.ndarray, ground: np.ndarray, line: np.ndarray) -> None:
         seen = ground + target >= line
-        return np.where(seen, ground, line), seen
+        vis_out[:] = seen
+        np.copyto(h_out, line, where=~seen)
 
     for k in range(1, max(rows, cols)):
-        if k < rows:  # row k, cells dx = 0 .. k-1
-            sel = np.arange(0, min(k, cols))
-            if sel.size:
-                za, zb = h[k - 1, np.maximum(sel - 1, 0)], h[k - 1, sel]
-                line = np.where(sel == 0, _line_height(k, zb, zo), _edge_height(sel, k, za, zb, zo))
-                h[k, sel], vis[k, sel] = settle(line, z[k, sel])
-        if k < cols:  # column k, cells dy = 0 .. k-1
-            sel = np.arange(1 if k == 1 else 0, min(k, rows))
-            if sel.size:
-                za, zb = h[np.maximum(sel - 1, 0), k - 1], h[sel, k - 1]
-                line = np.where(sel == 0, _line_height(k, zb, zo), _edge_height(sel, k, za, zb, zo))
-                h[sel, k], vis[sel, k] = settle(line, z[sel, k])
+        if k < rows:  # row k: the axis cell dx = 0, then dx = 1 .. k-1 from row k-1
+            settle_cell(k, 0, line_height(k, h[k - 1, 0]))
+            n = min(k, cols)
+            if n > 1:
+                i = steps[1:n]
+                line = ((h[k - 1, : n - 1] - zo) * i + (h[k - 1, 1:n] - zo) * (k - i)) / (k - 1) + zo
+                settle(h[k, 1:n], vis[k, 1:n], z[k, 1:n], line)
+        if k < cols:  # column k: the axis cell dy = 0, then dy = 1 .. k-1 from column k-1
+            if k > 1:
+                settle_cell(0, k, line_height(k, h[0, k - 1]))
+            n = min(k, rows)
+            if n > 1:
+                i = steps[1:n]
+                line = ((h[: n - 1, k - 1] - zo) * i + (h[1:n, k - 1] - zo) * (k - i)) / (k - 1) + zo
+                settle(h[1:n, k], vis[1:n, k], z[1:n, k], line)
         if k < rows and k < cols:  # the diagonal cell looks past the previous one
-            h[k, k], vis[k, k] = settle(_line_height(k, h[k - 1, k - 1], zo), z[k, k])
+            settle_cell(k, k, line_height(k, h[k - 1, k - 1]))
     return vis
 
 
@@ -368,9 +468,15 @@ class Viewshed:
         return out
 
 
-def viewshed(dem: DEM, observers: Sequence[tuple[float, float]], *, observer_height: float = 2.0,
-             target_height: float = 0.0, max_distance: float | None = None,
-             curvature_coefficient: float = CURVATURE_COEFFICIENT) -> Viewshed:
+def viewshed(
+    dem: DEM,
+    observers: Sequence[tuple[float, float]],
+    *,
+    observer_height: float = 2.0,
+    target_height: float = 0.0,
+    max_distance: float | None = None,
+    curvature_coefficient: float = CURVATURE_COEFFICIENT,
+) -> Viewshed:
     """Compute a (cumulative) viewshed from observers given as (lon, lat).
 
     Heights are metres above the DEM surface; ``max_distance`` in metres (None: the whole
@@ -390,8 +496,10 @@ def viewshed(dem: DEM, observers: Sequence[tuple[float, float]], *, observer_hei
         r, c = dem.rowcol(x, y)
         r, c = int(round(float(r))), int(round(float(c)))
         if not (0 <= r < rows and 0 <= c < cols) or not np.isfinite(dem.z[r, c]):
-            raise InputError(f"Observer at ({lon:.5f}, {lat:.5f}) is outside the DEM (DEM bounds lon/lat "
-                             f"{_fmt(dem.lonlat_bounds())}) or on a no-data cell. Move it onto the DEM.")
+            raise InputError(
+                f"Observer at ({lon:.5f}, {lat:.5f}) is outside the DEM (DEM bounds lon/lat "
+                f"{_fmt(dem.lonlat_bounds())}) or on a no-data cell. Move it onto the DEM."
+            )
         yy, xx = np.ogrid[:rows, :cols]
         d2 = ((xx - c) * cw) ** 2 + ((yy - r) * ch) ** 2
         adjusted = dem.z - curvature_drop(np.sqrt(d2), coefficient=curvature_coefficient, radius_m=radius)
@@ -430,7 +538,17 @@ def line_visibility(result: Viewshed, line: shapely.Geometry, *, spacing_m: floa
     for a, b in zip(edges[::2], edges[1::2], strict=True):
         lon0, lat0 = back.transform(*pts[a])
         lon1, lat1 = back.transform(*pts[b - 1])
-        stretches.append({"from_m": dist[a], "to_m": dist[b - 1], "length_m": float(weights[a:b].sum()),
-                          "from_lon": lon0, "from_lat": lat0, "to_lon": lon1, "to_lat": lat1})
-    return share, pd.DataFrame(stretches, columns=["from_m", "to_m", "length_m", "from_lon", "from_lat", "to_lon",
-                                                   "to_lat"])
+        stretches.append(
+            {
+                "from_m": dist[a],
+                "to_m": dist[b - 1],
+                "length_m": float(weights[a:b].sum()),
+                "from_lon": lon0,
+                "from_lat": lat0,
+                "to_lon": lon1,
+                "to_lat": lat1,
+            }
+        )
+    return share, pd.DataFrame(
+        stretches, columns=["from_m", "to_m", "length_m", "from_lon", "from_lat", "to_lon", "to_lat"]
+    )

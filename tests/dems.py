@@ -21,12 +21,23 @@ def fractal(n: int, *, seed: int = 0, beta: float = 3.5, relief: float = 800.0) 
     return 500.0 + (z - z.min()) / (z.max() - z.min()) * relief
 
 
-def write_dem(path, z: np.ndarray, *, cell: float = 30.0, crs: str = UTM38, origin=ORIGIN, nodata=None,
-              bands: int = 1) -> str:
+def write_dem(
+    path, z: np.ndarray, *, cell: float = 30.0, crs: str = UTM38, origin=ORIGIN, nodata=None, bands: int = 1
+) -> str:
     """Write ``z`` as a GeoTIFF with the given cell size, CRS and top-left origin."""
     transform = Affine(cell, 0, origin[0], 0, -cell, origin[1])
-    with rasterio.open(path, "w", driver="GTiff", height=z.shape[0], width=z.shape[1], count=bands,
-                       dtype="float32", crs=crs, transform=transform, nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=z.shape[0],
+        width=z.shape[1],
+        count=bands,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
         for b in range(1, bands + 1):
             dst.write(z.astype("float32"), b)
     return str(path)

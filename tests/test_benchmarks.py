@@ -21,3 +21,16 @@ def test_maps_benchmark_runs_without_browser(capsys):
 
     assert maps.main(["--no-browser"]) == 0
     assert "default map:" in capsys.readouterr().out
+
+
+def test_viewshed_benchmark_runs_small(capsys):
+    import shutil
+
+    from benchmarks import viewshed
+
+    if shutil.which("gdal_viewshed") is None:
+        import pytest
+
+        pytest.fail("gdal_viewshed (Debian gdal-bin) is required; .ci/run installs it")
+    assert viewshed.main(["--sizes", "200", "--repeat", "1"]) == 0
+    assert "cells agreeing 100.000%" in capsys.readouterr().out

@@ -102,9 +102,10 @@ def test_curvature_drop_and_the_horizon(tmp_path):
     k_refraction = 1 / 7
     d = np.array([1_000.0, 10_000.0, 40_000.0])
     r = 6_378_137.0
-    np.testing.assert_allclose(curvature_drop(d, coefficient=1 - k_refraction, radius_m=r),
-                               d**2 * (1 - k_refraction) / (2 * r))
-    assert CURVATURE_COEFFICIENT == pytest.approx(1 - k_refraction, abs=1e-5)
+    np.testing.assert_allclose(
+        curvature_drop(d, coefficient=1 - k_refraction, radius_m=r), d**2 * (1 - k_refraction) / (2 * r)
+    )
+    assert pytest.approx(1 - k_refraction, abs=1e-5) == CURVATURE_COEFFICIENT
     # on flat ground the visible distance ends at the horizon sqrt(2 R h / k)
     h, cells = 50.0, 1500
     dem = read_dem(write_dem(tmp_path / "row.tif", np.zeros((3, cells))))
@@ -168,8 +169,31 @@ def test_agrees_with_gdal_viewshed_on_fractal_terrain(tmp_path, seed):
     # cell that holds the point, and both then pick cell (r, c)
     x, y = 500_000 + (c + 0.25) * 30, 4_400_000 - (r + 0.25) * 30
     out = tmp_path / "gdal.tif"
-    subprocess.run([GDAL_VIEWSHED, "-q", "-ox", str(x), "-oy", str(y), "-oz", "2", "-tz", "0", "-cc", "0.85714",
-                    "-vv", "1", "-iv", "0", "-ov", "255", path, str(out)], check=True)
+    subprocess.run(
+        [
+            GDAL_VIEWSHED,
+            "-q",
+            "-ox",
+            str(x),
+            "-oy",
+            str(y),
+            "-oz",
+            "2",
+            "-tz",
+            "0",
+            "-cc",
+            "0.85714",
+            "-vv",
+            "1",
+            "-iv",
+            "0",
+            "-ov",
+            "255",
+            path,
+            str(out),
+        ],
+        check=True,
+    )
     with rasterio.open(out) as src:
         theirs = src.read(1)
     from pyproj import Transformer
@@ -186,8 +210,20 @@ def test_cli_viewshed_writes_geotiff(cli, tmp_path):
     path = write_dem(tmp_path / "wall.tif", z)
     out = tmp_path / "vs.tif"
     lon, lat = cell_lonlat(50, 50)
-    result = cli("terrain", "viewshed", "--dem", path, "--observer", f"{lon},{lat}", "--max-distance", "1200",
-                 "--curvature-coefficient", "0", "-o", out)
+    result = cli(
+        "terrain",
+        "viewshed",
+        "--dem",
+        path,
+        "--observer",
+        f"{lon},{lat}",
+        "--max-distance",
+        "1200",
+        "--curvature-coefficient",
+        "0",
+        "-o",
+        out,
+    )
     assert result.exit_code == 0, result.output
     with rasterio.open(out) as src:
         assert src.crs.to_epsg() == 32638 and src.nodata == 255
@@ -206,8 +242,15 @@ def test_cli_surface_area_hillshade_slope(cli, tmp_path):
     poly = tmp_path / "poly.geojson"
     import json
 
-    poly.write_text(json.dumps({"type": "Feature", "properties": {"id": "p"},
-                                "geometry": shapely.geometry.mapping(_box_lonlat(10, 10, 100, 100))}))
+    poly.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {"id": "p"},
+                "geometry": shapely.geometry.mapping(_box_lonlat(10, 10, 100, 100)),
+            }
+        )
+    )
     result = cli("terrain", "surface-area", "--dem", path, poly, "--format", "json")
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)[0]
@@ -220,3 +263,18 @@ def test_cli_surface_area_hillshade_slope(cli, tmp_path):
             assert src.crs is not None and src.nodata is not None
     area_cli = cli("area", poly, "--method", "surface", "--dem", path, "--format", "json")
     assert area_cli.exit_code == 0 and json.loads(area_cli.stdout)[0]["method"] == "surface"
+
+
+def test_map_with_dem_adds_hillshade_and_viewshed(cli, tmp_path):
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 32638, always_xy=True).transform(45.95, 39.85)
+    path = write_dem(tmp_path / "syunik.tif", fractal(700, seed=5, relief=1500), cell=60, origin=(x, y))
+    out = tmp_path / "m.html"
+    result = cli("map", "--offline", "--dem", path, "--samples", "0", "--date", "2022-12-31", "-o", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "Hillshade (" in text and "Viewshed from" in text and "terrain from syunik.tif" in text
+    elsewhere = write_dem(tmp_path / "far.tif", fractal(64), origin=(200_000, 1_000_000))
+    bad = cli("map", "--dem", elsewhere, "--samples", "0", "-o", tmp_path / "m2.html")
+    assert bad.exit_code == 1 and "does not cover the area of interest" in bad.output

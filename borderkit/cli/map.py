@@ -59,8 +59,14 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     help="Monte Carlo samples for the summary's uncertainty band (0: none).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--dem",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="DEM GeoTIFF: adds a hillshade and the viewshed of the reported positions.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing file that borderkit did not write.")
-def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, samples, seed, overwrite):
+def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, samples, seed, dem, overwrite):
     """Write an interactive map of the bundled layers, modelled zones and events.
 
     \b
@@ -86,6 +92,12 @@ def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, sampl
 
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
     frames, attributions, summary = map_frames(layers=names, date=date, add=add, samples=samples, seed=seed)
+    overlays = []
+    if dem:
+        from borderkit.mapdata import terrain_overlays
+
+        overlays = terrain_overlays(dem, frames)
+        attributions = [*attributions, f"terrain from {Path(dem).name}"]
     m, report = build_map(
         frames,
         basemap=basemap,
@@ -94,6 +106,7 @@ def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, sampl
         attributions=attributions,
         summary=summary,
         date=date,
+        overlays=overlays,
     )
     text = to_html(m, offline=offline)
     with atomic_write(target, "w", encoding="utf-8") as fobj:

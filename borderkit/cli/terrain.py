@@ -11,8 +11,12 @@ from borderkit.cli.options import output_opt
 
 __all__ = ["terrain"]
 
-dem_opt = click.option("--dem", required=True, type=click.Path(exists=True, dir_okay=False),
-                       help="DEM GeoTIFF (SRTM, Copernicus GLO-30/90, ASTER...), any CRS.")
+dem_opt = click.option(
+    "--dem",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="DEM GeoTIFF (SRTM, Copernicus GLO-30/90, ASTER...), any CRS.",
+)
 band_opt = click.option("--band", type=click.IntRange(min=1), default=None, help="Elevation band of a multi-band file.")
 
 
@@ -112,8 +116,10 @@ def profile_cmd(dem, band, line, spacing, fmt, output):
 
     grid = read_dem(dem, band=band, bounds=bounds, pad_m=500)
     table = profile(grid, shapely.union_all(gdf.geometry.to_numpy()), spacing_m=spacing)
-    footer = [f"Elevations bilinear from {dem} (cell {grid.cellsize[0]:.1f} m); distances along the line in "
-              f"{grid.crs.to_string()}."]
+    footer = [
+        f"Elevations bilinear from {dem} (cell {grid.cellsize[0]:.1f} m); distances along the line in "
+        f"{grid.crs.to_string()}."
+    ]
     write_text(render_frame(table, fmt, precision=1, footer=footer if fmt == "table" else None), output)
 
 
@@ -135,29 +141,49 @@ def surface_area_cmd(dem, band, source, fmt, output):
     grid = read_dem(dem, band=band, bounds=bounds, pad_m=200)
     planimetric = area(gdf)
     ratios = [surface_ratio(grid, g) for g in gdf.geometry]
-    table = pd.DataFrame({"id": gdf.get("id", pd.Series(range(len(gdf)))).astype(str).to_numpy(),
-                          "area_km2": planimetric, "surface_km2": planimetric * ratios, "ratio": ratios,
-                          "dem_cell_m": grid.cellsize[0]})
-    footer = [f"Surface area = geodesic area x the mean surface/planimetric ratio of the DEM quads inside "
-              f"(two triangles per quad). The ratio depends on resolution: this DEM's cell is "
-              f"{grid.cellsize[0]:.1f} m."]
+    table = pd.DataFrame(
+        {
+            "id": gdf.get("id", pd.Series(range(len(gdf)))).astype(str).to_numpy(),
+            "area_km2": planimetric,
+            "surface_km2": planimetric * ratios,
+            "ratio": ratios,
+            "dem_cell_m": grid.cellsize[0],
+        }
+    )
+    footer = [
+        f"Surface area = geodesic area x the mean surface/planimetric ratio of the DEM quads inside "
+        f"(two triangles per quad). The ratio depends on resolution: this DEM's cell is "
+        f"{grid.cellsize[0]:.1f} m."
+    ]
     write_text(render_frame(table, fmt, precision=4, footer=footer if fmt == "table" else None), output)
 
 
 @terrain.command("viewshed")
 @dem_opt
 @band_opt
-@click.option("--observer", "observers", multiple=True, required=True, callback=observer_handler,
-              help="Observer position LON,LAT (repeat for a cumulative viewshed).")
+@click.option(
+    "--observer",
+    "observers",
+    multiple=True,
+    required=True,
+    callback=observer_handler,
+    help="Observer position LON,LAT (repeat for a cumulative viewshed).",
+)
 @click.option("--observer-height", type=click.FloatRange(min=0), default=2.0, show_default=True, help="Metres.")
 @click.option("--target-height", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Metres.")
 @click.option("--max-distance", type=click.FloatRange(min=0, min_open=True), default=None, help="Metres.")
-@click.option("--curvature-coefficient", type=click.FloatRange(min=0, max=1), default=0.85714, show_default=True,
-              help="1 - refraction coefficient, as in GDAL (0 disables the correction).")
+@click.option(
+    "--curvature-coefficient",
+    type=click.FloatRange(min=0, max=1),
+    default=0.85714,
+    show_default=True,
+    help="1 - refraction coefficient, as in GDAL (0 disables the correction).",
+)
 @click.option("--line", default=None, help="Also report which stretches of this line (layer or file) are visible.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
-def viewshed_cmd(dem, band, observers, observer_height, target_height, max_distance, curvature_coefficient,
-                 line, output):
+def viewshed_cmd(
+    dem, band, observers, observer_height, target_height, max_distance, curvature_coefficient, line, output
+):
     """Write a viewshed GeoTIFF: 1 visible, 0 not visible, 255 (nodata) out of range.
 
     The grid is the DEM's own for a projected DEM; a geographic DEM is first resampled to a
@@ -172,15 +198,34 @@ def viewshed_cmd(dem, band, observers, observer_height, target_height, max_dista
 
     check_output_path(output, "-o")
     grid = read_dem(dem, band=band)
-    result = viewshed(grid, observers, observer_height=observer_height, target_height=target_height,
-                      max_distance=max_distance, curvature_coefficient=curvature_coefficient)
-    write_raster(output, result.visible, grid, nodata=255, dtype="uint8",
-                 tags={"observers": json.dumps(observers), "observer_height_m": observer_height,
-                       "target_height_m": target_height, "curvature_coefficient": curvature_coefficient})
+    result = viewshed(
+        grid,
+        observers,
+        observer_height=observer_height,
+        target_height=target_height,
+        max_distance=max_distance,
+        curvature_coefficient=curvature_coefficient,
+    )
+    write_raster(
+        output,
+        result.visible,
+        grid,
+        nodata=255,
+        dtype="uint8",
+        tags={
+            "observers": json.dumps(observers),
+            "observer_height_m": observer_height,
+            "target_height_m": target_height,
+            "curvature_coefficient": curvature_coefficient,
+        },
+    )
     seen = int((result.count > 0).sum())
     total = int(result.in_range.sum())
-    click.echo(f"wrote {output}: {seen:,} of {total:,} cells in range visible ({100 * seen / max(total, 1):.1f}%); "
-               f"cell {grid.cellsize[0]:.1f} m; {len(observers)} observer(s)", err=True)
+    click.echo(
+        f"wrote {output}: {seen:,} of {total:,} cells in range visible ({100 * seen / max(total, 1):.1f}%); "
+        f"cell {grid.cellsize[0]:.1f} m; {len(observers)} observer(s)",
+        err=True,
+    )
     if line:
         gdf, _ = _layer_bounds(line)
         share, stretches = line_visibility(result, shapely.union_all(gdf.geometry.to_numpy()))
