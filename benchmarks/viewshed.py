@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from borderkit.terrain import read_dem, viewshed, write_raster  # noqa: E402
-from tests.dems import cell_lonlat, fractal, write_dem  # noqa: E402
+from tests.dems import cell_lonlat, fractal, gdal_viewshed, write_dem  # noqa: E402
 
 
 def run(n: int, repeat: int) -> tuple[float, float, float]:
@@ -29,28 +29,7 @@ def run(n: int, repeat: int) -> tuple[float, float, float]:
         r = c = n // 2
         x, y = 500_000 + (c + 0.25) * 30, 4_400_000 - (r + 0.25) * 30
         gdal_out, ours_out = Path(tmp) / "gdal.tif", Path(tmp) / "ours.tif"
-        cmd = [
-            "gdal_viewshed",
-            "-q",
-            "-ox",
-            str(x),
-            "-oy",
-            str(y),
-            "-oz",
-            "2",
-            "-tz",
-            "0",
-            "-cc",
-            "0.85714",
-            "-vv",
-            "1",
-            "-iv",
-            "0",
-            "-ov",
-            "255",
-            path,
-            str(gdal_out),
-        ]
+        cmd = gdal_viewshed(path, x, y, gdal_out)
         t_gdal, t_ours = [], []
         for _ in range(repeat):
             t0 = time.perf_counter()

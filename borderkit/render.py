@@ -9,9 +9,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -31,6 +32,7 @@ __all__ = [
     "explore",
     "explore_layers",
     "build_map",
+    "make_map",
     "to_html",
     "GENERATOR",
 ]
@@ -99,6 +101,8 @@ class MapReport:
     layers: list[str] = field(default_factory=list)
     simplification: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    frames: dict = field(default_factory=dict)  # the unsimplified layers, for a static map of the same
+    attributions: list[str] = field(default_factory=list)
 
 
 def _folium():
@@ -468,7 +472,8 @@ def build_map(
     if basemap not in BASEMAPS:
         raise UsageError(f"Unknown basemap {basemap!r}. Allowed: {', '.join(BASEMAPS)}.")
     folium = _folium()
-    report = MapReport(layers=list(frames))
+    attributions = list(attributions)
+    report = MapReport(layers=list(frames), frames=dict(frames), attributions=attributions)
     prepared = prepare_layers(frames, tolerance_m=tolerance_m, sources=sources, report=report)
     if m is None:
         m = new_map()
@@ -533,6 +538,43 @@ def build_map(
     return m, report
 
 
+def make_map(
+    *,
+    layers: Iterable[str] | None = None,
+    date: str | None = None,
+    add: Sequence[str] = (),
+    basemap: str = "none",
+    tolerance_m: float = 50.0,
+    samples: int = 0,
+    seed: int = 0,
+    dem: str | None = None,
+    m: Any = None,
+) -> tuple[Any, MapReport]:
+    """Gather the data (bundled layers, zones, user layers, DEM overlays) and build the map.
+
+    The one call behind ``borderkit map`` and :func:`explore`.
+    """
+    from borderkit.mapdata import map_frames, terrain_overlays
+    from borderkit.registry import sources
+
+    frames, attributions, summary = map_frames(layers=layers, date=date, add=add, samples=samples, seed=seed)
+    overlays = []
+    if dem:
+        overlays = terrain_overlays(dem, frames)
+        attributions = [*attributions, f"terrain from {Path(dem).name}"]
+    return build_map(
+        frames,
+        basemap=basemap,
+        tolerance_m=tolerance_m,
+        sources=sources(),
+        attributions=attributions,
+        summary=summary,
+        date=date,
+        m=m,
+        overlays=overlays,
+    )
+
+
 def explore(
     layers: Iterable[str] | None = None,
     *,
@@ -548,21 +590,7 @@ def explore(
     >>> import borderkit
     >>> m = borderkit.explore(["countries", "soviet_line"], basemap="none")  # doctest: +SKIP
     """
-    from borderkit.mapdata import map_frames
-
-    frames, attributions, summary = map_frames(layers=layers, date=date, samples=0)
-    from borderkit.registry import sources
-
-    built, _ = build_map(
-        frames,
-        basemap=basemap,
-        tolerance_m=tolerance_m,
-        sources=sources(),
-        attributions=attributions,
-        summary=summary,
-        date=date,
-        m=m,
-    )
+    built, _ = make_map(layers=layers, date=date, basemap=basemap, tolerance_m=tolerance_m, m=m)
     return built
 
 

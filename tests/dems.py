@@ -50,3 +50,31 @@ def cell_lonlat(row: int, col: int, *, cell: float = 30.0, origin=ORIGIN) -> tup
     x = origin[0] + (col + 0.5) * cell
     y = origin[1] - (row + 0.5) * cell
     return Transformer.from_crs(UTM38, 4326, always_xy=True).transform(x, y)
+
+
+def gdal_viewshed(
+    path, x: float, y: float, out, *, observer_height: float = 2.0, curvature_coefficient: float = 0.85714
+) -> list[str]:
+    """The gdal_viewshed command line that matches borderkit's defaults and encoding (1/0/255)."""
+    return [
+        "gdal_viewshed",
+        "-q",
+        "-ox",
+        str(x),
+        "-oy",
+        str(y),
+        "-oz",
+        str(observer_height),
+        "-tz",
+        "0",
+        "-cc",
+        str(curvature_coefficient),
+        "-vv",
+        "1",
+        "-iv",
+        "0",
+        "-ov",
+        "255",
+        str(path),
+        str(out),
+    ]

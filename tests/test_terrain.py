@@ -21,7 +21,7 @@ from borderkit.terrain import (
     viewshed,
 )
 
-from .dems import cell_lonlat, fractal, write_dem
+from .dems import cell_lonlat, fractal, gdal_viewshed, write_dem
 
 
 def _box_lonlat(r0, c0, r1, c1):
@@ -169,31 +169,7 @@ def test_agrees_with_gdal_viewshed_on_fractal_terrain(tmp_path, seed):
     # cell that holds the point, and both then pick cell (r, c)
     x, y = 500_000 + (c + 0.25) * 30, 4_400_000 - (r + 0.25) * 30
     out = tmp_path / "gdal.tif"
-    subprocess.run(
-        [
-            GDAL_VIEWSHED,
-            "-q",
-            "-ox",
-            str(x),
-            "-oy",
-            str(y),
-            "-oz",
-            "2",
-            "-tz",
-            "0",
-            "-cc",
-            "0.85714",
-            "-vv",
-            "1",
-            "-iv",
-            "0",
-            "-ov",
-            "255",
-            path,
-            str(out),
-        ],
-        check=True,
-    )
+    subprocess.run(gdal_viewshed(path, x, y, out), check=True)
     with rasterio.open(out) as src:
         theirs = src.read(1)
     from pyproj import Transformer

@@ -126,8 +126,10 @@ def area(source, method, unit, by, shift_m, fmt, dem, output, layer, crs, fix, s
         with rasterio.open(dem) as src:
             res = src.res
         unit_label = "m" if src.crs and src.crs.is_projected else "°"
-        footer.append(f"Surface area from DEM {dem} (cell {res[0]:g} x {res[1]:g} {unit_label}); the surface/"
-                      "planimetric ratio depends on the DEM's resolution.")
+        footer.append(
+            f"Surface area from DEM {dem} (cell {res[0]:g} x {res[1]:g} {unit_label}); the surface/"
+            "planimetric ratio depends on the DEM's resolution."
+        )
     if method != "geodesic":
         footer.append(
             "Non-geodesic methods are offered to explain published figures; the geodesic area is the correct one."

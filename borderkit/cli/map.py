@@ -86,28 +86,13 @@ def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, sampl
             "without --overwrite. Choose another -o or add --overwrite."
         )
     from borderkit.io import atomic_write
-    from borderkit.mapdata import map_frames
-    from borderkit.registry import sources
-    from borderkit.render import build_map, to_html
+    from borderkit.render import make_map, to_html
 
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
-    frames, attributions, summary = map_frames(layers=names, date=date, add=add, samples=samples, seed=seed)
-    overlays = []
-    if dem:
-        from borderkit.mapdata import terrain_overlays
-
-        overlays = terrain_overlays(dem, frames)
-        attributions = [*attributions, f"terrain from {Path(dem).name}"]
-    m, report = build_map(
-        frames,
-        basemap=basemap,
-        tolerance_m=tolerance_m,
-        sources=sources(),
-        attributions=attributions,
-        summary=summary,
-        date=date,
-        overlays=overlays,
+    m, report = make_map(
+        layers=names, date=date, add=add, basemap=basemap, tolerance_m=tolerance_m, samples=samples, seed=seed, dem=dem
     )
+    summary = report.summary
     text = to_html(m, offline=offline)
     with atomic_write(target, "w", encoding="utf-8") as fobj:
         fobj.write(text)
@@ -126,5 +111,5 @@ def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, sampl
     if png:
         from borderkit.staticmap import static_map
 
-        static_map(frames, png, date=summary["date"], attributions=attributions)
+        static_map(report.frames, png, date=summary["date"], attributions=report.attributions)
         click.echo(f"wrote {png}", err=True)
