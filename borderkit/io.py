@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "atomic_path",
     "atomic_write",
     "sha256_file",
     "read_geojson",
@@ -29,22 +30,40 @@ __all__ = [
 ]
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO]:
-    """Open a temporary file beside ``path`` and move it into place only on success.
+def _final_mode(path: Path) -> int:
+    """Mode for a file we are about to (re)place: the old file's, else 0o666 less the umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
-    A crash or an exception leaves any existing ``path`` untouched and no partial file.
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[str]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+
+    A crash or an exception leaves any existing ``path`` untouched and no partial file; the
+    new file gets ordinary permissions (mkstemp's are owner-only).
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent or ".")
+    os.close(fd)
     try:
-        with os.fdopen(fd, mode, **kwargs) as fobj:
-            yield fobj
+        yield tmp
+        os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO]:
+    """Open a temporary file beside ``path`` and move it into place only on success."""
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fobj:
+        yield fobj
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -230,15 +249,6 @@ def write_probability_raster(path: str | os.PathLike, probability: np.ndarray, t
         "nodata": -1.0,
         "compress": "deflate",
     }
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tif", dir=target.parent or ".")
-    os.close(fd)
-    try:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(probability.astype("float32"), 1)
-            dst.update_tags(1, meaning="share of Monte Carlo samples in which the cell lies in a modelled zone")
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(probability.astype("float32"), 1)
+        dst.update_tags(1, meaning="share of Monte Carlo samples in which the cell lies in a modelled zone")

@@ -237,14 +237,9 @@ def write_raster(
     path: str, array: np.ndarray, dem: DEM, *, nodata: float, dtype: str = "float32", tags: dict | None = None
 ) -> None:
     """Write one band on the DEM's grid as a GeoTIFF with CRS and nodata, atomically."""
-    import os
-    import tempfile
-    from pathlib import Path
-
     rasterio = _rasterio()
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tif", dir=target.parent or ".")
-    os.close(fd)
+    from borderkit.io import atomic_path
+
     profile = {
         "driver": "GTiff",
         "height": array.shape[0],
@@ -256,16 +251,10 @@ def write_raster(
         "nodata": nodata,
         "compress": "deflate",
     }
-    try:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(array.astype(dtype), 1)
-            if tags:
-                dst.update_tags(**tags)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(array.astype(dtype), 1)
+        if tags:
+            dst.update_tags(**tags)
 
 
 # ---------------------------------------------------------------- surface analysis (pure)

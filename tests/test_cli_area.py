@@ -230,3 +230,14 @@ def test_usage_errors_exit_2(cli):
 def test_surface_without_dem_is_a_usage_error(cli):
     result = cli("area", "countries", "--method", "surface")
     assert result.exit_code == 2 and "needs a DEM" in result.output
+
+
+def test_outputs_get_ordinary_permissions(cli, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "areas.csv"
+    assert cli("area", "countries", "--format", "csv", "-o", out).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
