@@ -26,7 +26,7 @@ __all__ = [
     "parse_features",
     "features_to_frame",
     "read_user_geodata",
-    "write_probability_raster",
+    "write_geotiff",
 ]
 
 
@@ -228,27 +228,39 @@ def read_user_geodata(source: str, *, layer: str | None = None, stdin_text: str 
         raise InputError(f"{source!r} could not be read: {str(exc).splitlines()[0]}.") from None
 
 
-def write_probability_raster(path: str | os.PathLike, probability: np.ndarray, transform: tuple, crs) -> None:
-    """Write a float32 GeoTIFF of shares (0..1) with its CRS, atomically (rasterio, lazily imported)."""
+def write_geotiff(
+    path: str | os.PathLike,
+    array: np.ndarray,
+    *,
+    transform: Any,
+    crs: Any,
+    nodata: float,
+    dtype: str = "float32",
+    tags: dict | None = None,
+) -> None:
+    """Write one band as a deflate-compressed GeoTIFF with its CRS and nodata, atomically.
+
+    ``transform`` is an affine.Affine; ``crs`` anything with ``to_wkt()``. rasterio is
+    imported here, not at module import.
+    """
     try:
         import rasterio
-        from affine import Affine
     except ImportError as exc:  # pragma: no cover - rasterio is a runtime dependency
         from borderkit.errors import UsageError
 
         raise UsageError("Writing rasters needs rasterio: pip install rasterio.") from exc
-    xmin, ymax, cell = transform
     profile = {
         "driver": "GTiff",
-        "height": probability.shape[0],
-        "width": probability.shape[1],
+        "height": array.shape[0],
+        "width": array.shape[1],
         "count": 1,
-        "dtype": "float32",
+        "dtype": dtype,
         "crs": crs.to_wkt(),
-        "transform": Affine(cell, 0.0, xmin, 0.0, -cell, ymax),
-        "nodata": -1.0,
+        "transform": transform,
+        "nodata": nodata,
         "compress": "deflate",
     }
     with atomic_path(path, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(probability.astype("float32"), 1)
-        dst.update_tags(1, meaning="share of Monte Carlo samples in which the cell lies in a modelled zone")
+        dst.write(array.astype(dtype), 1)
+        if tags:
+            dst.update_tags(**tags)

@@ -237,24 +237,9 @@ def write_raster(
     path: str, array: np.ndarray, dem: DEM, *, nodata: float, dtype: str = "float32", tags: dict | None = None
 ) -> None:
     """Write one band on the DEM's grid as a GeoTIFF with CRS and nodata, atomically."""
-    rasterio = _rasterio()
-    from borderkit.io import atomic_path
+    from borderkit.io import write_geotiff
 
-    profile = {
-        "driver": "GTiff",
-        "height": array.shape[0],
-        "width": array.shape[1],
-        "count": 1,
-        "dtype": dtype,
-        "crs": dem.crs.to_wkt(),
-        "transform": dem.transform,
-        "nodata": nodata,
-        "compress": "deflate",
-    }
-    with atomic_path(path, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(array.astype(dtype), 1)
-        if tags:
-            dst.update_tags(**tags)
+    write_geotiff(path, array, transform=dem.transform, crs=dem.crs, nodata=nodata, dtype=dtype, tags=tags)
 
 
 # ---------------------------------------------------------------- surface analysis (pure)

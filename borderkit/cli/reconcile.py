@@ -104,9 +104,19 @@ def reconcile_cmd(estimates_path, samples, seed, dem, top, tolerance, fmt, proba
             )
         band = summarise(result)
         if probability_raster:
-            from borderkit.io import write_probability_raster
+            from affine import Affine
 
-            write_probability_raster(probability_raster, result.probability, result.transform, result.crs)
+            from borderkit.io import write_geotiff
+
+            xmin, ymax, cell = result.transform
+            write_geotiff(
+                probability_raster,
+                result.probability,
+                transform=Affine(cell, 0.0, xmin, 0.0, -cell, ymax),
+                crs=result.crs,
+                nodata=-1.0,
+                tags={"meaning": "share of Monte Carlo samples in which the cell lies in a modelled zone"},
+            )
             click.echo(f"wrote {probability_raster}", err=True)
     how = [
         HEADER,
