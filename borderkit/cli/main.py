@@ -21,6 +21,16 @@ from borderkit.errors import BorderkitError, UsageError
 __all__ = ["main"]
 
 
+def _os_error_message(exc: OSError) -> str:
+    """Say which file the system refused and why, with the next step (no traceback)."""
+    what = f" {exc.filename!r}" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    return (
+        f"the system refused an operation on{what or ' a file'}: {reason} (errno {exc.errno}). "
+        "Check the path, its permissions and the free space, then run the command again."
+    )
+
+
 class BorderkitGroup(click.Group):
     """A click group that turns library errors into clear messages and exit codes.
 
@@ -37,6 +47,13 @@ class BorderkitGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except MemoryError:
+            raise click.ClickException(
+                "ran out of memory. Make the job smaller (fewer --samples, a smaller DEM window or "
+                "area, a larger --spacing) or run it on a machine with more memory."
+            ) from None
+        except OSError as exc:
+            raise click.ClickException(_os_error_message(exc)) from None
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
                 raise

@@ -1,0 +1,5 @@
+"""Run the CLI as ``python -m borderkit``."""
+
+from borderkit.cli.main import main
+
+main(prog_name="borderkit")
