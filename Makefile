@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench geodata install clean check-geodata vendor
+.PHONY: demo test lint bench geodata install clean check-geodata vendor system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ demo: $(STAMP)
 	$(BIN)/borderkit reconcile --samples 100 --seed 0
 	$(BIN)/borderkit map --offline --png borderkit-map.png
 
-test: $(STAMP)
+# System packages the tests need (Chromium, its driver, gdal-bin): installed with apt when
+# missing and run as root, else the script says what to install.
+system-deps:
+	./scripts/system_deps.sh
+
+test: $(STAMP) system-deps
 	$(BIN)/ruff check borderkit tests scripts benchmarks
 	$(BIN)/python -m pytest
 
