@@ -11,6 +11,7 @@ __all__ = [
     "GeometryError",
     "EmptyInputError",
     "DataIntegrityError",
+    "OutputError",
 ]
 
 
@@ -47,3 +48,11 @@ class EmptyInputError(InputError):
 
 class DataIntegrityError(BorderkitError):
     """Raised when a bundled layer does not match its manifest entry (hash, rows, CRS)."""
+
+
+class OutputError(BorderkitError):
+    """Raised when an output could not be written (disk full, I/O error, interrupted; CLI exit code 1).
+
+    The message names the file, the reason with its errno, and what to do; any old file at
+    that path is unchanged and no partial or temporary file is left.
+    """

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import math
 import os
+import secrets
+import signal
+import stat
+import sys
 import tempfile
+import threading
 from collections.abc import Iterator
+from io import BytesIO, StringIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,8 +23,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from borderkit.errors import OutputError
+
 __all__ = [
-    "atomic_path",
+    "write_output",
+    "output_kind",
     "atomic_write",
     "sha256_file",
     "read_geojson",
@@ -30,40 +40,414 @@ __all__ = [
 ]
 
 
-def _final_mode(path: Path) -> int:
-    """Mode for a file we are about to (re)place: the old file's, else 0o666 less the umask."""
-    if path.exists():
-        return path.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+# ---------------------------------------------------------------- writing outputs
+#
+# Every file borderkit writes goes through :func:`write_output`: one code path that checks
+# every write, syncs before the rename, removes its temporary file on every failure (signals
+# included) and never renames over a device, a FIFO or /dev/stdout.
+
+#: Signals turned into an exception while an output is written, so that nothing is left behind.
+_CLEANUP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
+
+#: Write into an unnamed ``O_TMPFILE`` file (Linux) and name it only once complete. Tests
+#: switch this off to exercise the ``mkstemp`` fallback used where O_TMPFILE is unsupported.
+USE_O_TMPFILE = True
+
+#: Paths that reach an open file of a process or a kernel file: written in place, never renamed
+#: over (``/dev/fd/3`` is a link to whatever fd 3 is; replacing it would replace the link).
+_SYSTEM_FOLDERS = ("/proc", "/sys", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")
+
+_REASONS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EIO: "input/output error",
+    errno.EPIPE: "the reading end of the pipe was closed",
+    errno.ENOENT: "the folder does not exist",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EISDIR: "it is a folder",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.ENXIO: "no such device, or a socket",
+}
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[str]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+class _Interrupted(BaseException):
+    """A cleanup signal arrived while an output was written (a BaseException: nothing swallows it)."""
 
-    A crash or an exception leaves any existing ``path`` untouched and no partial file; the
-    new file gets ordinary permissions (mkstemp's are owner-only).
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _NoAnonymousFile(Exception):
+    """O_TMPFILE or naming it through /proc is not available here: use a named temporary file."""
+
+
+class _SignalGuard:
+    """Turn SIGTERM/SIGINT/SIGHUP into :class:`_Interrupted` while an output is written.
+
+    Python runs signal handlers between bytecodes of the main thread, so the exception
+    unwinds through the writer's cleanup (the temporary file is removed) instead of the
+    process dying with the file left behind. While :meth:`hold` is active (linking and
+    renaming the finished file) a signal is only recorded and raised after the commit, so
+    the commit is never cut in half. Signals that are ignored, or handled by C code, are
+    left alone; outside the main thread nothing is installed (Python allows handlers only
+    there).
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent or ".")
-    os.close(fd)
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self.holding = False
+        self.committed = False
+        self._old: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.pending is not None:
+            return
+        self.pending = signum
+        if not self.holding:
+            raise _Interrupted(signum)
+
+    def __enter__(self) -> _SignalGuard:
+        if threading.current_thread() is threading.main_thread():
+            for sig in _CLEANUP_SIGNALS:
+                previous = signal.getsignal(sig)
+                if previous is signal.SIG_IGN or previous is None:
+                    continue
+                self._old[sig] = previous
+                signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.holding = True  # a signal while the handlers are restored is recorded, not raised
+        for sig, previous in self._old.items():
+            signal.signal(sig, previous)
+        self._old.clear()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Defer signals until the block (the commit) is done, then raise the first one."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        self.committed = True
+        if self.pending is not None:
+            raise _Interrupted(self.pending)
+
+
+def _advice(code: int | None, option: str) -> str:
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"Free space or choose another {option}."
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"Choose a folder you can write to with {option}."
+    if code == errno.EPIPE:
+        return "Keep the reading program running until borderkit has finished."
+    return f"Check the path or choose another {option}."
+
+
+def _output_error(path: str, exc: OSError, option: str) -> OutputError:
+    """Turn an OSError from writing ``path`` into the message a user reads."""
+    code = exc.errno
+    if code is None:
+        return OutputError(f"could not write {path}: {exc}. {_advice(None, option)}")
+    reason = _REASONS.get(code) or (exc.strerror or errno.errorcode.get(code, "error")).lower()
+    return OutputError(f"could not write {path}: {reason} (errno {code}). {_advice(code, option)}")
+
+
+def _same_as_fd(st: os.stat_result, fd: int) -> bool:
     try:
-        yield tmp
-        os.chmod(tmp, _final_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        other = os.fstat(fd)
+    except (OSError, ValueError):
+        return False
+    return (st.st_dev, st.st_ino) == (other.st_dev, other.st_ino)
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    return any(path == r or path.startswith(r + "/") for r in roots)
+
+
+def output_kind(path: str | os.PathLike) -> str:
+    """Say how :func:`write_output` will write ``path``.
+
+    Returns
+    -------
+    str
+        ``"replace"``: a regular file (or a new one), replaced atomically; ``"stdout"`` /
+        ``"stderr"``: the file behind the process's own stdout/stderr (``/dev/stdout``, or
+        the file stdout is redirected to), written through that stream so its offset and
+        any redirection are honoured; ``"stream"``: a character device, a FIFO, or a file
+        reached through /proc, /sys or /dev/fd, opened and written in place, because a rename
+        would replace the node itself (as root, ``-o /dev/null`` used to turn /dev/null into
+        a regular file); ``"folder"``, ``"block-device"``, ``"socket"``: never written.
+    """
+    name = os.fspath(path)
+    try:
+        st = os.stat(name)
+    except OSError:
+        return "replace"
+    if stat.S_ISDIR(st.st_mode):
+        return "folder"
+    if stat.S_ISBLK(st.st_mode):
+        return "block-device"
+    if stat.S_ISSOCK(st.st_mode):
+        return "socket"
+    if _same_as_fd(st, 1):
+        return "stdout"
+    if _same_as_fd(st, 2):
+        return "stderr"
+    if not stat.S_ISREG(st.st_mode):
+        return "stream"
+    if _under(os.path.abspath(name), _SYSTEM_FOLDERS) or _under(os.path.realpath(name), _SYSTEM_FOLDERS):
+        return "stream"
+    return "replace"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte (os.write may write fewer); each call's failure raises OSError."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view[: 1 << 20])
+        if written <= 0:
+            raise OSError(errno.EIO, "write returned 0")
+        view = view[written:]
+
+
+def _write_std(kind: str, data: bytes) -> None:
+    stream = sys.stdout if kind == "stdout" else sys.stderr
+    stream.flush()
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(data.decode("utf-8", errors="replace"))
+    else:
+        buffer.write(data)
+        buffer.flush()
+    stream.flush()
+
+
+def _write_stream(name: str, data: bytes) -> None:
+    regular = stat.S_ISREG(os.stat(name).st_mode)
+    flags = os.O_WRONLY | os.O_CLOEXEC | os.O_NOCTTY | (os.O_TRUNC if regular else 0)
+    fd = os.open(name, flags)  # a FIFO blocks here until a reader opens it, as with `cat > fifo`
+    try:
+        _write_all(fd, data)
+        if regular:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _final_metadata(fd: int, old: os.stat_result | None) -> None:
+    """Give the new file the old file's mode and owner, else 0o666 less the umask (mkstemp's is 0o600)."""
+    if old is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        return
+    with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
+        if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+            os.fchown(fd, old.st_uid, old.st_gid)
+    os.fchmod(fd, old.st_mode & 0o7777)
+
+
+def _name_anonymous(fd: int, dfd: int, base: str) -> str | None:
+    """Give the O_TMPFILE file ``fd`` a name in folder ``dfd``.
+
+    When ``base`` does not exist yet, the file is linked straight into place (``None`` is
+    returned: nothing left to rename). Otherwise it gets a hidden temporary name, which is
+    returned for the caller to rename over ``base``.
+    """
+    src = f"/proc/self/fd/{fd}"
+    try:
+        os.link(src, base, dst_dir_fd=dfd, follow_symlinks=True)  # linkat(..., AT_SYMLINK_FOLLOW)
+        return None
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.EXDEV, errno.EPERM, errno.EACCES, errno.EOPNOTSUPP, errno.EINVAL):
+            raise _NoAnonymousFile from None
         raise
+    for _ in range(100):
+        tmp = f".{base}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.link(src, tmp, dst_dir_fd=dfd, follow_symlinks=True)
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", tmp)
+
+
+def _replace_via(dfd: int, folder: str, base: str, data: bytes, guard: _SignalGuard, *, anonymous: bool) -> None:
+    old = None
+    with contextlib.suppress(FileNotFoundError):
+        old = os.stat(base, dir_fd=dfd)
+    tmp: str | None = None
+    if anonymous:
+        try:
+            fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise _NoAnonymousFile from None
+            raise
+    else:
+        fd, path = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
+        tmp = os.path.basename(path)
+    try:
+        _write_all(fd, data)
+        _final_metadata(fd, old)
+        os.fsync(fd)  # the bytes are on disk before the new name can point at them
+        with guard.hold():
+            if anonymous:
+                tmp = _name_anonymous(fd, dfd, base)
+            if tmp is not None:
+                os.replace(tmp, base, src_dir_fd=dfd, dst_dir_fd=dfd)
+                tmp = None
+        with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+            os.fsync(dfd)
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=dfd)
+        raise
+    finally:
+        os.close(fd)
+
+
+def _write_replace(name: str, data: bytes, guard: _SignalGuard) -> None:
+    # Through a symlink, the file it points to is replaced and the link kept (as `>` would).
+    target = os.path.realpath(name) if os.path.islink(name) else os.path.abspath(name)
+    folder, base = os.path.split(target)
+    dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        if USE_O_TMPFILE and hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+            try:
+                _replace_via(dfd, folder, base, data, guard, anonymous=True)
+                return
+            except _NoAnonymousFile:
+                pass
+        _replace_via(dfd, folder, base, data, guard, anonymous=False)
+    finally:
+        os.close(dfd)
+
+
+def write_output(path: str | os.PathLike, data: bytes | str, *, option: str = "-o", encoding: str = "utf-8") -> None:
+    """Write ``data`` to ``path``: the one writer every borderkit output goes through.
+
+    Parameters
+    ----------
+    path
+        The output. How it is written depends on what it is (:func:`output_kind`): a
+        regular or new file is replaced atomically; a character device, FIFO or the
+        process's stdout is written in place; a folder, block device or socket is refused.
+    data
+        The complete content (``str`` is encoded with ``encoding``). Callers build it in
+        memory first, so the slow part (computing a map) happens before any file exists.
+    option
+        The command-line option that named ``path``, used in messages ("choose another -o").
+
+    Raises
+    ------
+    OutputError
+        The write failed (full disk, I/O error, read-only file system, a closed pipe...):
+        the message names the file, the reason and its errno, and what to do. Any old file
+        is unchanged and nothing partial or temporary is left.
+
+    Notes
+    -----
+    Why this design, and what it guarantees:
+
+    - Every ``write`` is checked and the file is ``fsync``-ed before it gets its final
+      name, so a full disk or an I/O error is an error, never a truncated file reported
+      as written.
+    - On Linux the content goes into an unnamed ``O_TMPFILE`` file in the output's folder;
+      it gets a name (``linkat`` through ``/proc/self/fd``) only when complete: straight
+      the final name when there was no old file, else a hidden ``.<name>.<hex>.tmp`` that
+      is at once renamed over the old file. A ``kill -9`` while writing therefore leaves
+      nothing at all. Where O_TMPFILE or /proc is unavailable, a ``mkstemp`` file is used.
+    - SIGTERM, SIGINT and SIGHUP during the write become an exception that removes the
+      temporary file; then the signal is re-raised with its usual handler (the process
+      still dies of SIGTERM). During the link and rename, signals are held until done.
+
+    What remains possible: a ``kill -9`` (or power loss) in the few microseconds between
+    naming the finished file and renaming it over an old one leaves a complete hidden
+    ``.<name>.<hex>.tmp`` beside the intact old file; with the mkstemp fallback, ``kill -9``
+    at any moment of the write leaves the partial hidden temporary file. The old file is
+    intact in every case. Replacing a file breaks its hard links (the other names keep the
+    old content), like any atomic rename.
+    """
+    if isinstance(data, str):
+        data = data.encode(encoding)
+    name = os.fspath(path)
+    guard = _SignalGuard()
+    error: OutputError | None = None
+    try:
+        with guard:
+            kind = output_kind(name)
+            if kind in ("folder", "block-device", "socket"):
+                what = {"folder": "a folder", "block-device": "a block device (a disk)", "socket": "a socket"}[kind]
+                raise OutputError(
+                    f"could not write {name}: it is {what}; borderkit writes only to files, character "
+                    f"devices and FIFOs. Choose another {option}."
+                )
+            if kind in ("stdout", "stderr"):
+                _write_std(kind, data)
+            elif kind == "stream":
+                _write_stream(name, data)
+            else:
+                _write_replace(name, data, guard)
+            guard.committed = True
+    except _Interrupted:
+        pass
+    except OSError as exc:
+        error = _output_error(name, exc, option)
+    if guard.pending is not None:
+        # Our handlers are gone again: give the signal its usual effect (SIGTERM ends the
+        # process, SIGINT raises KeyboardInterrupt), now that nothing is left behind.
+        signal.raise_signal(guard.pending)
+        if error is None and not guard.committed:
+            error = OutputError(
+                f"could not write {name}: interrupted by {signal.Signals(guard.pending).name}; "
+                "any old file is unchanged."
+            )
+    if error is not None:
+        raise error
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO]:
-    """Open a temporary file beside ``path`` and move it into place only on success."""
-    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fobj:
-        yield fobj
+def atomic_write(
+    path: str | os.PathLike,
+    mode: str = "w",
+    *,
+    option: str = "-o",
+    encoding: str = "utf-8",
+    errors: str = "strict",
+) -> Iterator[IO]:
+    """Yield an in-memory file; on success its content goes to :func:`write_output`.
+
+    For code that writes to a file object (``savefig``, ``json.dump``). Nothing touches the
+    disk until the block has finished, so an exception in the block leaves no trace.
+
+    Parameters
+    ----------
+    path
+        The output (see :func:`write_output`).
+    mode
+        ``"w"`` (text, encoded with ``encoding`` and ``errors``) or ``"wb"``.
+    option
+        The command-line option that named ``path``, for messages.
+    encoding, errors
+        How text is encoded.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write mode must be 'w' or 'wb', not {mode!r}")
+    buffer: IO = BytesIO() if mode == "wb" else StringIO()
+    yield buffer
+    value = buffer.getvalue()
+    write_output(path, value if mode == "wb" else value.encode(encoding, errors), option=option)
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -110,9 +494,7 @@ def to_feature_collection(gdf: gpd.GeoDataFrame) -> dict:
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, indent: int | None = None) -> None:
     """Write a GeoDataFrame as a deterministic GeoJSON FeatureCollection, atomically."""
     text = json.dumps(to_feature_collection(gdf), ensure_ascii=False, indent=indent)
-    with atomic_write(path, "w", encoding="utf-8") as fobj:
-        fobj.write(text)
-        fobj.write("\n")
+    write_output(path, text + "\n")
 
 
 def read_geojson(path: str | os.PathLike) -> gpd.GeoDataFrame:
@@ -127,6 +509,9 @@ def read_geojson(path: str | os.PathLike) -> gpd.GeoDataFrame:
     columns = list(dict.fromkeys(k for f in features for k in (f.get("properties") or {})))
     gdf = gpd.GeoDataFrame.from_features(features, crs=4326, columns=[*columns, "geometry"])
     return gdf
+
+
+_TOO_DEEP = "The input is not GeoJSON: it is nested too deeply to parse. Give a FeatureCollection of Features."
 
 
 def parse_features(text: str) -> list[dict]:
@@ -145,9 +530,13 @@ def parse_features(text: str) -> list[dict]:
     chunks = text.split("\x1e") if "\x1e" in text else None
     try:
         docs = [json.loads(text)] if chunks is None else [json.loads(c) for c in chunks if c.strip()]
+    except RecursionError:
+        raise InputError(_TOO_DEEP) from None
     except json.JSONDecodeError:
         try:  # newline-delimited sequence
             docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except RecursionError:
+            raise InputError(_TOO_DEEP) from None
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"The input is not GeoJSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
@@ -157,7 +546,13 @@ def parse_features(text: str) -> list[dict]:
     for doc in docs:
         kind = doc.get("type") if isinstance(doc, dict) else None
         if kind == "FeatureCollection":
-            features.extend(doc.get("features") or [])
+            members = doc.get("features")
+            if not isinstance(members, list):
+                raise InputError(
+                    f"The FeatureCollection's 'features' member is {type(members).__name__}, not a list. "
+                    'Give "features": [ {...}, ... ].'
+                )
+            features.extend(members)
         elif kind == "Feature":
             features.append(doc)
         elif kind in (
@@ -179,9 +574,14 @@ def parse_features(text: str) -> list[dict]:
 
 
 def features_to_frame(features: list[dict]) -> gpd.GeoDataFrame:
-    """Build a GeoDataFrame (no CRS set; GeoJSON means lon/lat) from parsed features."""
-    columns = list(dict.fromkeys(k for f in features for k in (f.get("properties") or {})))
-    return gpd.GeoDataFrame.from_features(features, columns=[*columns, "geometry"])
+    """Build a GeoDataFrame (no CRS set; GeoJSON means lon/lat) from parsed features.
+
+    Each feature's structure is checked first (:func:`borderkit.features.frame_from_features`),
+    so malformed text on stdin stops with a message naming the feature.
+    """
+    from borderkit.features import frame_from_features
+
+    return frame_from_features(features)
 
 
 def read_user_geodata(source: str, *, layer: str | None = None, stdin_text: str | None = None) -> gpd.GeoDataFrame:
@@ -190,13 +590,24 @@ def read_user_geodata(source: str, *, layer: str | None = None, stdin_text: str 
     Raises :class:`~borderkit.errors.InputError` with the reason when the file is
     missing, unreadable, not geodata, or a multi-layer file given without ``layer``.
     """
-    import pyogrio
-
-    from borderkit.errors import InputError
+    from borderkit.errors import InputError, UsageError
 
     if source == "-":
         return features_to_frame(parse_features(stdin_text or ""))
+    if not source.strip():
+        raise UsageError(
+            "The input path is empty. Give a path to a GeoJSON, GeoPackage, Shapefile or "
+            "GeoParquet file, a layer name, or - for stdin."
+        )
     path = Path(source)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # e.g. ENAMETOOLONG: say so instead of "no such file"
+        raise UsageError(
+            f"The input path {source[:80]!r}… cannot be used: {exc.strerror}. Give a shorter path."
+        ) from None
     if not path.exists():
         raise InputError(
             f"No such file: {source!r}. Give a path to a GeoJSON, GeoPackage, "
@@ -211,21 +622,54 @@ def read_user_geodata(source: str, *, layer: str | None = None, stdin_text: str 
             return gpd.read_parquet(path)
         except Exception as exc:
             raise InputError(f"{source!r} is not GeoParquet that geopandas can read: {exc}.") from None
-    try:
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-    except Exception as exc:
-        raise InputError(
-            f"{source!r} is not a geodata file GDAL can open ({str(exc).splitlines()[0]}). "
-            "Allowed: GeoJSON, GeoPackage, Shapefile, GeoParquet, FlatGeobuf."
-        ) from None
-    if layer is None and len(names) > 1:
-        raise InputError(f"{source!r} has {len(names)} layers: {', '.join(names)}. Pick one with --layer.")
-    if layer is not None and layer not in names:
-        raise InputError(f"{source!r} has no layer {layer!r}. Its layers: {', '.join(names)}.")
-    try:
-        return gpd.read_file(path, layer=layer)
-    except Exception as exc:
-        raise InputError(f"{source!r} could not be read: {str(exc).splitlines()[0]}.") from None
+    return _read_with_gdal(path, source, layer)
+
+
+def _gdal_reason(exc: Exception, warned: list[str]) -> str:
+    """Say why GDAL/shapely could not read a file, in words a user can act on."""
+    text = " ".join([str(exc).splitlines()[0] if str(exc) else type(exc).__name__, *warned])
+    if "closed" in text.lower():
+        return (
+            "a polygon ring is not closed. Polygon rings need at least 4 positions with the "
+            "first repeated last; fix the ring in your GIS"
+        )
+    return text
+
+
+def _read_with_gdal(path: Path, source: str, layer: str | None) -> gpd.GeoDataFrame:
+    """List the layers and read one through GDAL, with GDAL's warnings kept for the message.
+
+    GDAL reports some problems (an unclosed ring) only as warnings, which pyogrio raises
+    inside its error handler where nobody can catch them; recording them here lets the
+    error say what was wrong instead of printing a stray warning.
+    """
+    import warnings
+
+    import pyogrio
+
+    from borderkit.errors import InputError
+
+    # GDAL refuses GeoJSON objects over 200 MB of parse tree (a ~2M-vertex polygon) by default
+    # and then calls the file "not recognized"; borderkit reads them (memory is the only limit).
+    pyogrio.set_gdal_config_options({"OGR_GEOJSON_MAX_OBJ_SIZE": "0"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        except Exception as exc:
+            raise InputError(
+                f"{source!r} is not a geodata file GDAL can open ({_gdal_reason(exc, [])}). "
+                "Allowed: GeoJSON, GeoPackage, Shapefile, GeoParquet, FlatGeobuf."
+            ) from None
+        if layer is None and len(names) > 1:
+            raise InputError(f"{source!r} has {len(names)} layers: {', '.join(names)}. Pick one with --layer.")
+        if layer is not None and layer not in names:
+            raise InputError(f"{source!r} has no layer {layer!r}. Its layers: {', '.join(names)}.")
+        try:
+            return gpd.read_file(path, layer=layer)
+        except Exception as exc:
+            warned = [str(w.message) for w in caught]
+            raise InputError(f"{source!r} could not be read: {_gdal_reason(exc, warned)}.") from None
 
 
 def write_geotiff(
@@ -237,14 +681,43 @@ def write_geotiff(
     nodata: float,
     dtype: str = "float32",
     tags: dict | None = None,
+    option: str = "-o",
 ) -> None:
     """Write one band as a deflate-compressed GeoTIFF with its CRS and nodata, atomically.
 
-    ``transform`` is an affine.Affine; ``crs`` anything with ``to_wkt()``. rasterio is
-    imported here, not at module import.
+    The GeoTIFF is encoded in memory (a rasterio ``MemoryFile``) and its bytes go through
+    :func:`write_output`, like every other output. Why not let GDAL write the file: GDAL
+    writes through its own I/O layer, where a failed write on a full disk may only be
+    logged, or surface at close, and a truncated file then looks written; and it would be
+    a second writer with its own temporary file, signal and cleanup rules. In memory, GDAL
+    cannot fail half-way on disk; ``write_output`` then checks every write, syncs, renames
+    atomically, and can also stream to a FIFO or /dev/stdout (GTiff needs a seekable file
+    to write to). The cost is one copy of the compressed raster in memory, small for the
+    rasters borderkit writes. The encoded bytes are checked to be a TIFF before writing.
+
+    Parameters
+    ----------
+    path
+        The output file.
+    array
+        The band, shape (rows, cols).
+    transform
+        An ``affine.Affine`` from pixel to CRS coordinates.
+    crs
+        Anything with ``to_wkt()``.
+    nodata, dtype, tags
+        The band's nodata value, data type and metadata tags.
+    option
+        The command-line option that named ``path``, for messages.
+
+    Raises
+    ------
+    OutputError
+        The raster could not be encoded or written (see :func:`write_output`).
     """
     try:
         import rasterio
+        from rasterio.io import MemoryFile
     except ImportError as exc:  # pragma: no cover - rasterio is a runtime dependency
         from borderkit.errors import UsageError
 
@@ -260,7 +733,15 @@ def write_geotiff(
         "nodata": nodata,
         "compress": "deflate",
     }
-    with atomic_path(path, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(array.astype(dtype), 1)
-        if tags:
-            dst.update_tags(**tags)
+    try:
+        with MemoryFile(ext=".tif") as memfile:
+            with memfile.open(**profile) as dst:
+                dst.write(array.astype(dtype), 1)
+                if tags:
+                    dst.update_tags(**tags)
+            data = bytes(memfile.getbuffer())
+    except rasterio.errors.RasterioError as exc:
+        raise OutputError(f"could not encode the GeoTIFF for {os.fspath(path)}: {exc}.") from None
+    if not data.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
+        raise OutputError(f"could not encode the GeoTIFF for {os.fspath(path)}: GDAL produced no TIFF.")
+    write_output(path, data, option=option)

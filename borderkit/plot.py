@@ -32,15 +32,36 @@ def timeline_figure(table: pd.DataFrame, *, title: str):
     return fig
 
 
-def timeline_chart(table: pd.DataFrame, path: str, *, title: str) -> None:
-    """Write :func:`timeline_figure` to a PNG file, atomically."""
+def timeline_chart(table: pd.DataFrame, path: str, *, title: str, option: str = "--png") -> None:
+    """Write :func:`timeline_figure` to a PNG file, atomically.
+
+    The PNG is drawn into memory and handed to :func:`borderkit.io.write_output`, the one
+    writer: drawing (the slow part) happens before any file exists, and the write is
+    checked, synced and atomic, or streamed to a FIFO or /dev/stdout.
+
+    Parameters
+    ----------
+    table
+        The timeline table (see :func:`timeline_figure`).
+    path
+        The PNG to write.
+    title
+        The chart's title.
+    option
+        The command-line option that named ``path``, for messages.
+    """
+    from io import BytesIO
+
     import matplotlib
 
     matplotlib.use("Agg")
-    from borderkit.io import atomic_write
+    from borderkit.io import write_output
 
     fig = timeline_figure(table, title=title)
     plt = _pyplot()
-    with atomic_write(path, "wb") as fobj:
-        fig.savefig(fobj, format="png", dpi=120)
-    plt.close(fig)
+    try:
+        buffer = BytesIO()
+        fig.savefig(buffer, format="png", dpi=120)
+    finally:
+        plt.close(fig)
+    write_output(path, buffer.getvalue(), option=option)

@@ -4,12 +4,44 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 
-__all__ = ["FORMATS", "render_frame", "text_table"]
+__all__ = ["FORMATS", "render_frame", "text_table", "csv_safe"]
 
 FORMATS = ("table", "csv", "json", "markdown")
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A plain number such as -3.5 or +1e3: a spreadsheet reads it as a number, never as a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _defuse(value):
+    """Return a text cell that would start a formula with ``'`` in front; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with text cells (and column names) that spreadsheets would run as formulas defused.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'``, as OWASP recommends against CSV injection: property values come from
+    user files and seed reports, and ``=HYPERLINK(...)`` opened in a spreadsheet is a
+    phishing link. Numbers are left alone: numeric columns are not touched, and a text cell
+    that is a plain number (``-3.5``) is not a formula, so it keeps its value.
+    """
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        out[col] = series.map(_defuse, na_action="ignore")
+    out.columns = [_defuse(c) if isinstance(c, str) else c for c in out.columns]
+    return out
 
 
 def _cell(value, precision: int) -> str:
@@ -49,9 +81,12 @@ def _markdown(df: pd.DataFrame, precision: int) -> str:
 
 
 def render_frame(df: pd.DataFrame, fmt: str, *, precision: int = 3, footer: list[str] | None = None) -> str:
-    """Render a DataFrame in one of :data:`FORMATS`. Footer lines go into tables and Markdown."""
+    """Render a DataFrame in one of :data:`FORMATS`. Footer lines go into tables and Markdown.
+
+    CSV is meant for spreadsheets, so its text cells go through :func:`csv_safe` first.
+    """
     if fmt == "csv":
-        return df.to_csv(index=False)
+        return csv_safe(df).to_csv(index=False)
     if fmt == "json":
         records = json.loads(df.to_json(orient="records", force_ascii=False, double_precision=15))
         return json.dumps(records, ensure_ascii=False, indent=2) + "\n"

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from borderkit.cli.helpers import write_text
+from borderkit.cli.helpers import guard_outputs, write_text
 from borderkit.cli.options import output_opt
 
 __all__ = ["layers"]
@@ -49,6 +49,7 @@ def show(name: str, output: str | None) -> None:
     \b
     $ borderkit layers show places | jq '.features | length'
     """
+    guard_outputs({"-o": output})
     from borderkit.io import to_feature_collection
     from borderkit.registry import load
 
