@@ -108,21 +108,41 @@ def crossings(lines: gpd.GeoDataFrame, armenia: shapely.Geometry) -> gpd.GeoData
 
     For a road inside Armenia, these are the stretches on the other side of the
     baseline (where, for example, checkpoints were put on the Goris-Kapan road).
+
+    Each stretch names its line by row position (``line``, counting from 1) as well as by
+    ``line_id``/``line_name``: ids may be missing or repeated in a user's file, and a
+    line's length must come from that row, never from a lookup by id.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``line``, ``line_id``, ``line_name``, the stretch geometry, ``length_km`` (the
+        stretch) and ``line_length_km`` (the whole line of that row), lengths geodesic.
     """
-    kinds = set(lines.geom_type)
+    kinds = set(lines.geom_type.fillna("missing"))
     if not kinds <= {"LineString", "MultiLineString"}:
-        raise GeometryError(f"Crossings need line features; found {', '.join(sorted(kinds))}.")
+        raise GeometryError(
+            f"Crossings need line features; found {', '.join(sorted(kinds))}. "
+            "Give LineString or MultiLineString features (a road, a track)."
+        )
+    whole = length(lines.geometry)
+    ids = lines["id"].to_numpy() if "id" in lines else np.full(len(lines), None)
+    names = lines["name"].to_numpy() if "name" in lines else np.full(len(lines), None)
     rows = []
-    for _, row in lines.iterrows():
-        outside = shapely.difference(row.geometry, armenia)
+    for pos, geom in enumerate(lines.geometry.to_numpy()):
+        outside = shapely.difference(geom, armenia)
         for part in shapely.get_parts(shapely.line_merge(outside)) if not outside.is_empty else []:
             if part.geom_type == "LineString" and part.length > 0:
-                rows.append({"line_id": row.get("id"), "line_name": row.get("name"), "geometry": part})
-    out = gpd.GeoDataFrame(rows, columns=["line_id", "line_name", "geometry"], geometry="geometry", crs=4326)
-    out["length_km"] = length(out) if len(out) else np.zeros(0)
-    out["line_length_km"] = (
-        [float(length(lines.set_index("id").geometry[i])[0]) for i in out["line_id"]]
-        if "id" in lines and len(out)
-        else np.zeros(len(out))
-    )
+                rows.append(
+                    {
+                        "line": pos + 1,
+                        "line_id": ids[pos],
+                        "line_name": names[pos],
+                        "geometry": part,
+                        "line_length_km": whole[pos],
+                    }
+                )
+    columns = ["line", "line_id", "line_name", "geometry", "line_length_km"]
+    out = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=4326)
+    out.insert(4, "length_km", length(out) if len(out) else np.zeros(0))
     return out

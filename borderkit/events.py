@@ -41,12 +41,16 @@ def select_events(
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
         raise UsageError(f"Unknown event type {unknown[0]!r}. Allowed: {', '.join(EVENT_TYPES)}.")
+    first = parse_date(start, "--from") if start is not None else None
+    last = parse_date(end, "--to") if end is not None else None
+    if first and last and first > last:
+        raise UsageError(f"--from {start} is after --to {end}: no date can be in that range. Swap them.")
     dates = events["date"].map(lambda d: parse_date(d, "event date"))
     keep = dates.notna()
-    if start:
-        keep &= dates >= parse_date(start, "--from")
-    if end:
-        keep &= dates <= parse_date(end, "--to")
+    if first:
+        keep &= dates >= first
+    if last:
+        keep &= dates <= last
     if types:
         keep &= events["type"].isin(types)
     return events[keep].sort_values(["date", "id"]).reset_index(drop=True)

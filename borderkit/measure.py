@@ -19,7 +19,9 @@ The other methods exist to *explain* published figures, never as a default:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
-from borderkit.errors import UsageError
+from borderkit.errors import GeometryError, UsageError
 
 __all__ = [
     "METHODS",
@@ -41,6 +43,8 @@ __all__ = [
     "area_table",
     "local_equal_area_crs",
     "describe_method",
+    "globe_report",
+    "PARALLEL_STEP_DEG",
 ]
 
 #: Mean Earth radius R1 = (2a + b) / 3 of WGS84, in metres (IUGG).
@@ -98,68 +102,228 @@ def _as_geometry_array(geoms: Any) -> np.ndarray:
     return np.asarray(list(geoms) if not isinstance(geoms, np.ndarray) else geoms, dtype=object)
 
 
-def _polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split into single Polygons, returning (polygons, index of the input each came from).
+#: Edges along a parallel longer than this (degrees of longitude) are densified to follow it.
+#: GeographicLib joins vertices by geodesics, which cut poleward of a parallel: a polar cap
+#: drawn with vertices 90° apart would lose a third of its area. At 0.1° the chords lie
+#: within 5e-7 of the parallel's area; no edge of the bundled layers is affected.
+PARALLEL_STEP_DEG = 0.1
 
-    Multi-part geometries and GeometryCollections are exploded; their non-areal parts
-    (points, lines) carry no area and are dropped.
-    """
+#: Web Mercator's latitude limit (EPSG:3857 is undefined beyond it).
+WEB_MERCATOR_MAX_LAT = 85.051_128_78
+#: UTM's latitude range (the polar regions use UPS instead).
+UTM_LAT_RANGE = (-80.0, 84.0)
+
+
+def _explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split multi-part geometries and (nested) collections into single parts, with owner index."""
     parts, index = shapely.get_parts(geoms, return_index=True)
-    # GeometryCollections may nest MultiPolygons: explode until only single parts remain.
-    while True:
+    while True:  # GeometryCollections may nest MultiPolygons: explode until single parts remain
         multi = shapely.get_type_id(parts) >= 4
         if not multi.any():
-            break
+            return parts, index
         sub, sub_idx = shapely.get_parts(parts[multi], return_index=True)
         parts = np.concatenate([parts[~multi], sub])
         index = np.concatenate([index[~multi], index[multi][sub_idx]])
-    keep = shapely.get_type_id(parts) == 3
+
+
+def _crosses_antimeridian(geom: shapely.Geometry) -> bool:
+    """Whether any edge of ``geom`` spans more than 180° of longitude (so it crosses ±180°)."""
+    coords, part = shapely.get_coordinates(shapely.get_rings(_explode(np.array([geom]))[0]), return_index=True)
+    same = part[1:] == part[:-1]
+    return bool((np.abs(np.diff(coords[:, 0]))[same] > 180).any())
+
+
+def _collection_polygons(gc: shapely.Geometry) -> shapely.Geometry:
+    """Return a GeometryCollection's polygonal parts as one geometry, overlaps counted once.
+
+    A collection is not a valid MultiPolygon, so its polygons may overlap; summing them
+    would count the overlap twice. Overlapping parts are merged (in lon/lat, which is
+    why parts across the antimeridian are refused rather than merged the long way round).
+    """
+    parts, _ = _explode(np.array([gc]))
+    polys = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
+    if len(polys) <= 1:
+        return shapely.MultiPolygon(list(polys))
+    merged = shapely.union_all(polys)
+    if shapely.area(merged) >= shapely.area(polys).sum() * (1 - 1e-12):
+        return shapely.MultiPolygon(list(polys))  # no overlap: measure the parts as given
+    if any(_crosses_antimeridian(p) for p in polys):
+        raise GeometryError(
+            "A GeometryCollection has overlapping polygons that cross the antimeridian (±180°); "
+            "borderkit cannot merge them. Give each polygon as its own feature, or split them at ±180°."
+        )
+    return merged
+
+
+def _polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split into single non-empty Polygons, returning (polygons, index of the input each came from).
+
+    Multi-part geometries are exploded; GeometryCollections contribute the union of
+    their polygons (see :func:`_collection_polygons`); points and lines carry no area
+    and are dropped.
+    """
+    geoms = np.array(geoms, dtype=object)  # a copy: collections are replaced below
+    collections = np.flatnonzero(shapely.get_type_id(geoms) == 7)
+    for i in collections:
+        geoms[i] = _collection_polygons(geoms[i])
+    parts, index = _explode(geoms)
+    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    keep[keep] &= shapely.get_num_coordinates(shapely.get_exterior_ring(parts[keep])) >= 4
     return parts[keep], index[keep]
 
 
-def _ring_area_perimeter(rings: np.ndarray, geod: Geod) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class _Rings:
+    """Every ring of the polygonal parts, as the shape borderkit measures.
+
+    Longitudes are unwrapped along each ring (an edge spanning more than 180° crosses the
+    antimeridian the short way, as GeographicLib takes it), and long edges along a
+    parallel are densified so that they follow it. A ring around a pole ends 360° from
+    where it started (``winding`` ±1).
+    """
+
+    lon: np.ndarray  # per vertex; rings closed (the last vertex repeats the first, modulo 360°)
+    lat: np.ndarray
+    ring: np.ndarray  # per vertex: its ring
+    poly: np.ndarray  # per ring: its polygon (shell first, then holes)
+    is_shell: np.ndarray  # per ring
+    winding: np.ndarray  # per ring: net turns around a pole (0 for an ordinary ring)
+    owner: np.ndarray  # per polygon: the input it came from
+
+
+def _unwrap(lon: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """Make each ring's longitudes continuous: an edge of more than 180° goes across ±180°.
+
+    The one exception is an edge from -180° to +180° (or back): it is the whole parallel,
+    the only way a lon/lat polygon can go round a pole.
+    """
+    d = np.diff(lon)
+    same = ring[1:] == ring[:-1]
+    seam = (np.abs(lon[:-1]) == 180) & (np.abs(lon[1:]) == 180)
+    jump = same & (np.abs(d) > 180) & ~seam
+    d = np.where(jump, d - 360 * np.sign(d), d)
+    d[~same] = 0
+    steps = np.r_[0.0, np.cumsum(d)]
+    first = np.flatnonzero(np.r_[True, ~same])  # first vertex of each ring
+    return lon[first][ring] + steps - steps[first][ring]
+
+
+def _densify_parallels(lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, step: float):
+    """Insert vertices every ``step`` degrees along edges that run along a parallel (or span 180°+)."""
+    same = ring[1:] == ring[:-1]
+    dlon, dlat = np.diff(lon), np.diff(lat)
+    # (an edge of exactly ``step``, give or take rounding, stays one geodesic)
+    along = same & (np.abs(dlon) > step * (1 + 1e-9)) & ((np.abs(dlat) <= 1e-9) | (np.abs(dlon) >= 180))
+    count = np.ones(len(lon), dtype=np.int64)  # each vertex, plus the points of the edge it starts
+    count[:-1][along] = np.ceil(np.abs(dlon[along]) / step - 1e-9).astype(np.int64)
+    if (count == 1).all():
+        return lon, lat, ring
+    src = np.repeat(np.arange(len(lon)), count)
+    k = np.arange(len(src)) - np.repeat(np.cumsum(count) - count, count)
+    t = k / count[src]
+    dlon_e, dlat_e = np.r_[dlon, 0.0][src], np.r_[dlat, 0.0][src]
+    return lon[src] + t * dlon_e, lat[src] + t * dlat_e, ring[src]
+
+
+def _rings(geoms: np.ndarray) -> _Rings:
+    polys, owner = _polygonal(geoms)
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    keep = shapely.get_num_coordinates(rings) >= 4  # a hole with fewer vertices encloses nothing
+    is_shell = np.r_[True, ring_poly[1:] != ring_poly[:-1]] if len(rings) else np.zeros(0, bool)
+    rings, ring_poly, is_shell = rings[keep], ring_poly[keep], is_shell[keep]
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    lon = _unwrap(coords[:, 0], ring) if len(coords) else coords[:, 0]
+    lon, lat, ring = _densify_parallels(lon, coords[:, 1], ring, PARALLEL_STEP_DEG)
+    bounds = np.searchsorted(ring, np.arange(len(rings) + 1))
+    winding = np.rint((lon[bounds[1:] - 1] - lon[bounds[:-1]]) / 360.0) if len(rings) else np.zeros(0)
+    return _Rings(lon, lat, ring, ring_poly, is_shell, winding, owner)
+
+
+def _ellipsoid_area(geod: Geod) -> float:
+    """Return the whole surface area (m²) of ``geod``'s ellipsoid (or sphere)."""
+    a, e2 = geod.a, geod.es
+    if e2 == 0:
+        return 4 * math.pi * a * a
+    e = math.sqrt(e2)
+    return 2 * math.pi * a * a * (1 + (1 - e2) / e * math.atanh(e))
+
+
+def _cylindrical_estimate(lon: np.ndarray, lat: np.ndarray, radius: float) -> float:
+    """Rough area (m²) of a lon/lat ring on a sphere, from the cylindrical equal-area shoelace."""
+    x, y = np.radians(lon), np.sin(np.radians(lat))
+    return abs(0.5 * np.sum(x[:-1] * y[1:] - x[1:] * y[:-1])) * radius * radius
+
+
+def _ring_area_perimeter(r: _Rings, geod: Geod) -> tuple[np.ndarray, np.ndarray]:
     """Return unsigned geodesic area (m²) and perimeter (m) of each ring.
 
     One GeographicLib call per ring; the vertices go to C as whole arrays. Taking the
     absolute value makes the result independent of ring orientation, which is exactly
-    what orienting the rings first achieves.
+    what orienting the rings first achieves. GeographicLib returns the smaller of the
+    two regions a ring divides the Earth into; a ring through a pole may enclose the
+    larger one, which the cylindrical estimate tells apart.
     """
-    coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
-    bounds = np.searchsorted(ring_idx, np.arange(len(rings) + 1))
-    areas = np.zeros(len(rings))
-    perims = np.zeros(len(rings))
-    lons, lats = coords[:, 0], coords[:, 1]
-    for i in range(len(rings)):
+    n = len(r.poly)
+    bounds = np.searchsorted(r.ring, np.arange(n + 1))
+    areas, perims = np.zeros(n), np.zeros(n)
+    whole = _ellipsoid_area(geod)
+    for i in range(n):
         a, b = bounds[i], bounds[i + 1]
-        if b - a < 4:  # fewer than 3 distinct vertices plus closure: no area
-            continue
-        # shapely rings repeat the first vertex; Geod closes the ring itself.
-        area_m2, perim_m = geod.polygon_area_perimeter(lons[a : b - 1], lats[a : b - 1])
-        areas[i] = abs(area_m2)
-        perims[i] = perim_m
+        # rings repeat the first vertex (modulo 360°); Geod closes the ring itself.
+        area_m2, perim_m = geod.polygon_area_perimeter(r.lon[a : b - 1], r.lat[a : b - 1])
+        area_m2 = abs(area_m2)
+        if area_m2 > whole / 4 and r.winding[i] == 0:
+            guess = _cylindrical_estimate(r.lon[a:b], r.lat[a:b], math.sqrt(whole / (4 * math.pi)))
+            area_m2 = min(area_m2, whole - area_m2, key=lambda v: abs(v - guess))
+        areas[i], perims[i] = area_m2, perim_m
     return areas, perims
 
 
 def _geod_area_perimeter(geoms: np.ndarray, geod: Geod) -> tuple[np.ndarray, np.ndarray]:
-    polys, owner = _polygonal(geoms)
-    # get_rings lists each polygon's shell first, then its holes
-    rings, ring_poly = shapely.get_rings(polys, return_index=True)
-    is_shell = np.r_[True, ring_poly[1:] != ring_poly[:-1]] if len(rings) else np.zeros(0, bool)
-    ring_a, ring_p = _ring_area_perimeter(rings, geod)
-    signed = np.where(is_shell, ring_a, -ring_a)
-    poly_a = np.bincount(ring_poly, signed, minlength=len(polys))
-    poly_p = np.bincount(ring_poly, ring_p, minlength=len(polys))
+    r = _rings(geoms)
+    ring_a, ring_p = _ring_area_perimeter(r, geod)
+    signed = np.where(r.is_shell, ring_a, -ring_a)
+    n_polys = len(r.owner)
+    poly_a = np.bincount(r.poly, signed, minlength=n_polys)
+    poly_p = np.bincount(r.poly, ring_p, minlength=n_polys)
     n = len(geoms)
-    return np.bincount(owner, poly_a, minlength=n), np.bincount(owner, poly_p, minlength=n)
+    return np.bincount(r.owner, poly_a, minlength=n), np.bincount(r.owner, poly_p, minlength=n)
+
+
+def _arc_centre(lon: np.ndarray) -> float:
+    """Return the middle of the shortest arc of longitude that covers every ``lon``.
+
+    For data crossing the antimeridian (say 179° to -179°) that is 180°, where the
+    bounding-box centre (0°) would be the far side of the Earth.
+    """
+    lo, hi = float(lon.min()), float(lon.max())
+    if lo >= -180 and hi <= 180 and hi - lo <= 180:
+        return (lo + hi) / 2
+    w = np.unique((lon + 180.0) % 360.0 - 180.0)
+    gaps = np.diff(np.r_[w, w[0] + 360.0])
+    g = int(np.argmax(gaps))  # the arc starts after the widest gap
+    start, width = w[(g + 1) % len(w)], 360.0 - gaps[g]
+    return float((start + width / 2 + 180.0) % 360.0 - 180.0)
 
 
 def _centre(geoms: np.ndarray) -> tuple[float, float]:
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    return (xmin + xmax) / 2, (ymin + ymax) / 2
+    """Return the (lon, lat) to centre a projection on: a pole for data around or on one."""
+    r = _rings(geoms)
+    coords = shapely.get_coordinates(geoms)
+    lon = np.r_[r.lon, coords[:, 0]]
+    lat = np.r_[r.lat, coords[:, 1]]
+    polar = (r.winding != 0).any() or (np.abs(lat) >= 90).any()
+    if polar:
+        return 0.0, 90.0 if lat.mean() > 0 else -90.0
+    return _arc_centre(lon), (float(lat.min()) + float(lat.max())) / 2
 
 
 def local_equal_area_crs(geoms: Any) -> CRS:
-    """Return a Lambert azimuthal equal-area CRS centred on the geometries' bounding box."""
+    """Return a Lambert azimuthal equal-area CRS centred on the geometries.
+
+    The centre is the middle of their bounding box, taken the short way round across the
+    antimeridian, and the pole for data around or on a pole.
+    """
     lon, lat = _centre(_as_geometry_array(geoms))
     return CRS.from_proj4(f"+proj=laea +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m")
 
@@ -170,11 +334,86 @@ def _utm_crs(geoms: np.ndarray) -> CRS:
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def _planar_area(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    import geopandas as gpd
+def _web_mercator_crs(geoms: np.ndarray) -> CRS:
+    """EPSG:3857, or the same projection centred on the data when it crosses ±180°.
 
-    projected = gpd.GeoSeries(geoms, crs=4326).to_crs(crs)
-    return projected.area.to_numpy()
+    Web Mercator's scale depends on latitude only, so moving its central meridian moves
+    the map sideways without changing any area; it keeps a polygon across the
+    antimeridian in one piece.
+    """
+    r = _rings(geoms)
+    if not len(r.lon) or (np.abs(r.lon) <= 180).all():
+        return CRS.from_epsg(3857)
+    return CRS.from_proj4(
+        f"+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0={_arc_centre(r.lon):.6f} +x_0=0 +y_0=0 +k=1 "
+        "+units=m +nadgrids=@null +no_defs"
+    )
+
+
+def _projected(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """Return each input's polygonal parts projected to ``crs`` (empty polygon when it has none).
+
+    The rings are unwrapped and densified first (:class:`_Rings`), so a polygon across the
+    antimeridian or round a pole projects as one piece.
+    """
+    from pyproj import Transformer
+
+    out = np.array([shapely.Polygon()] * len(geoms), dtype=object)
+    r = _rings(geoms)
+    if not len(r.owner):
+        return out
+    x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(r.lon, r.lat)
+    rings = shapely.linearrings(np.c_[x, y], indices=r.ring)
+    polys = shapely.polygons(rings, indices=r.poly)
+    owners, compact = np.unique(r.owner, return_inverse=True)
+    out[owners] = shapely.multipolygons(polys, indices=compact)
+    return out
+
+
+def _planar_area(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    return shapely.area(_projected(geoms, crs))
+
+
+def _check_latitudes(geoms: np.ndarray, method: str) -> None:
+    """Refuse a planar method outside the latitudes where its projection is defined."""
+    lats = _rings(geoms).lat
+    if not len(lats):
+        return
+    south, north = float(lats.min()), float(lats.max())
+    if method == "web-mercator" and max(-south, north) > WEB_MERCATOR_MAX_LAT:
+        lo, hi = -WEB_MERCATOR_MAX_LAT, WEB_MERCATOR_MAX_LAT
+    elif method == "utm" and (south < UTM_LAT_RANGE[0] or north > UTM_LAT_RANGE[1]):
+        lo, hi = UTM_LAT_RANGE
+    else:
+        return
+    raise UsageError(
+        f"--method {method} cannot measure this data: it reaches latitude {south:.4f} to {north:.4f}, and "
+        f"{method} is defined from {lo:.2f} to {hi:.2f} only. Use --method geodesic (or equal-area)."
+    )
+
+
+def globe_report(geoms: Any) -> pd.DataFrame:
+    """Say, per feature, how its rings sit on the globe: across ±180°, or round a pole.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input: ``crosses_antimeridian`` (an edge spans more than 180° of
+        longitude, so it is taken the short way across ±180°) and ``pole_winding`` (a ring
+        goes round a pole without passing through it: fine on the sphere, but not a valid
+        polygon in lon/lat, where a cap must run along the pole as an edge).
+    """
+    arr = _as_geometry_array(geoms)
+    r = _rings(arr)
+    n = len(arr)
+    ring_owner = r.owner[r.poly]
+    outside = np.zeros(len(r.poly), dtype=bool)
+    np.logical_or.at(outside, r.ring, np.abs(r.lon) > 180)
+    crosses = np.zeros(n, dtype=bool)
+    winds = np.zeros(n, dtype=bool)
+    np.logical_or.at(crosses, ring_owner, outside)
+    np.logical_or.at(winds, ring_owner, r.winding != 0)
+    return pd.DataFrame({"crosses_antimeridian": crosses, "pole_winding": winds})
 
 
 def area(geoms: Any, *, method: str = "geodesic", unit: str = "km2", dem: Any = None) -> np.ndarray:
@@ -218,12 +457,29 @@ def area(geoms: Any, *, method: str = "geodesic", unit: str = "km2", dem: Any = 
     elif method == "equal-area":
         m2 = _planar_area(arr, local_equal_area_crs(arr))
     elif method == "utm":
+        _check_latitudes(arr, method)
         m2 = _planar_area(arr, _utm_crs(arr))
     elif method == "web-mercator":
-        m2 = _planar_area(arr, CRS.from_epsg(3857))
+        _check_latitudes(arr, method)
+        m2 = _planar_area(arr, _web_mercator_crs(arr))
     else:  # surface
         m2 = _surface_area(arr, dem)
-    return np.nan_to_num(m2) / UNITS[unit]
+    return _finite(np.asarray(m2, dtype=float), method) / UNITS[unit]
+
+
+def _finite(m2: np.ndarray, method: str) -> np.ndarray:
+    """Return ``m2`` unchanged, or raise naming the features that gave no finite area.
+
+    A NaN would otherwise print as an area (or, worse, be summed into one).
+    """
+    bad = np.flatnonzero(~np.isfinite(m2))
+    if len(bad):
+        listed = ", ".join(f"#{i + 1}" for i in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise GeometryError(
+            f"{len(bad)} feature(s) ({listed}) have no finite {method} area: their coordinates are not finite "
+            "or fall outside the projection. Check those features' coordinates, or use --method geodesic."
+        )
+    return m2
 
 
 def _surface_area(geoms: np.ndarray, dem: Any) -> np.ndarray:
@@ -287,15 +543,41 @@ def shift_band(
             f"shift must be a distance in metres >= 0, got {shift_m!r}. "
             "Use e.g. 110 for the Pulkovo 1942 -> WGS84 datum offset."
         )
-    import geopandas as gpd
+    from pyproj import Transformer
 
     arr = _as_geometry_array(geoms)
+    if len(arr) == 0 or shapely.is_empty(arr[~shapely.is_missing(arr)]).all():
+        return np.zeros(len(arr)), np.zeros(len(arr))
     local = local_equal_area_crs(arr)
-    projected = gpd.GeoSeries(arr, crs=4326).to_crs(local)
-    # mitre joins keep corners where they are, so the band is the outline moved, not rounded
-    inner = projected.buffer(-shift_m, join_style="mitre").to_crs(4326)
-    outer = projected.buffer(shift_m, join_style="mitre").to_crs(4326)
-    return area(inner, method=method, unit=unit), area(outer, method=method, unit=unit)
+    # projected whole (unwrapped across ±180°, round the poles), so the buffer moves the real outline
+    projected = _projected(arr, local)
+    if abs(_centre(arr)[1]) == 90:
+        # a cap drawn in lon/lat runs up and back down the ±180° meridian: snapping to 1 mm closes
+        # that seam, which would otherwise be buffered as if it were a border
+        projected = shapely.set_precision(projected, 1e-3)
+    back = Transformer.from_crs(local, 4326, always_xy=True)
+
+    def moved(distance: float) -> np.ndarray:
+        # mitre joins keep corners where they are, so the band is the outline moved, not rounded
+        buffered = shapely.buffer(projected, distance, join_style="mitre")
+        return shapely.transform(buffered, lambda c: np.column_stack(back.transform(c[:, 0], c[:, 1])))
+
+    return area(moved(-shift_m), method=method, unit=unit), area(moved(shift_m), method=method, unit=unit)
+
+
+def _check_by(gdf: Any, by: str) -> None:
+    """Refuse a ``--by`` column that cannot label groups: missing, the geometry, or nested values."""
+    columns = [str(c) for c in gdf.columns if c != getattr(gdf.geometry, "name", "geometry")]
+    listed = ", ".join(columns) or "(none)"
+    if by not in gdf:
+        raise UsageError(f"--by column {by!r} is not in the data. Columns: {listed}.")
+    if by == getattr(gdf.geometry, "name", "geometry"):
+        raise UsageError(f"--by {by!r} is the geometry column; sums need a column of labels. Columns: {listed}.")
+    if gdf[by].map(lambda v: isinstance(v, (dict, list, tuple, set))).any():
+        raise UsageError(
+            f"--by column {by!r} holds nested values (JSON objects or lists), which cannot label groups. "
+            f"Pick a column of text or numbers: {listed}."
+        )
 
 
 def area_table(
@@ -332,8 +614,7 @@ def area_table(
         low, high = shift_band(gdf, shift_m, method=method, unit=unit)
         table[f"{key}_low"], table[f"{key}_high"] = low, high
     if by is not None:
-        if by not in gdf:
-            raise UsageError(f"--by column {by!r} is not in the data. Columns: {', '.join(map(str, gdf.columns))}.")
+        _check_by(gdf, by)
         table[by] = gdf[by].to_numpy()
         numeric = [c for c in table.columns if c.startswith(key)]
         table = table.groupby(by, sort=True, dropna=False)[numeric].sum().reset_index()

@@ -16,12 +16,40 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from borderkit.errors import UsageError
 from borderkit.zones import PROFILES, active, baseline_stretch, depth_profile
 
-__all__ = ["MonteCarloResult", "monte_carlo", "summarise"]
+__all__ = ["MonteCarloResult", "monte_carlo", "summarise", "estimate_bytes", "check_samples"]
 
 #: Points per sector stretch that carry a sampled depth profile (fewer than the exact model).
 POINTS_PER_STRETCH = 25
+#: Bytes kept per probability-raster cell while sampling (cell centres, the count, a mask).
+BYTES_PER_RASTER_CELL = 48
+
+
+def estimate_bytes(samples: int, n_dates: int, n_sectors: int, raster_cells: int = 0) -> int:
+    """Return the memory a Monte Carlo run keeps, in bytes, before it starts.
+
+    Per sample: its area on each date and what it drew (baseline, shift, one depth per
+    sector), held twice while the draws table is built; plus the probability raster.
+    """
+    per_sample = 2 * 8 * (n_dates + n_sectors + 4)
+    return samples * per_sample + raster_cells * BYTES_PER_RASTER_CELL
+
+
+def check_samples(
+    samples: int, n_dates: int, n_sectors: int, *, raster_cells: int = 0, max_bytes: int | None = None
+) -> None:
+    """Refuse, before any sampling, a run whose memory would exceed the limit (names --samples)."""
+    from borderkit.validate import check_memory
+
+    check_memory(
+        estimate_bytes(samples, n_dates, n_sectors, raster_cells),
+        f"A Monte Carlo run of {samples:,} samples over {n_dates} date(s) and {n_sectors} sectors"
+        + (f" with a {raster_cells:,}-cell probability raster" if raster_cells else ""),
+        change="Use fewer --samples (a few thousand give a stable 5-95% band)",
+        max_bytes=max_bytes,
+    )
 
 
 @dataclass
@@ -110,6 +138,7 @@ def monte_carlo(
     vary_profiles: bool = True,
     raster_cell_m: float | None = None,
     progress: Callable[[int], None] | None = None,
+    max_bytes: int | None = None,
 ) -> MonteCarloResult:
     """Sample the modelled area on each date.
 
@@ -133,7 +162,15 @@ def monte_carlo(
         zone in force on the last date.
     progress
         Called with 1 after each sample (for a progress bar).
+    max_bytes
+        Memory limit for the run (default: :func:`borderkit.validate.memory_limit`); a run
+        estimated above it is refused before the first sample.
     """
+    if samples < 0 or (raster_cell_m is not None and not (np.isfinite(raster_cell_m) and raster_cell_m > 0)):
+        raise UsageError(f"samples must be >= 0 and raster_cell_m > 0 (metres), got {samples!r} and {raster_cell_m!r}.")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise UsageError(f"--seed must be a whole number >= 0, got {seed!r}. Use e.g. --seed 7.")
+    check_samples(samples, len(dates), len(sectors), max_bytes=max_bytes)
     rng = np.random.default_rng(seed)
     crs = _regional_crs(sectors)
     margin = float(sectors["depth_max_km"].max()) * 1000.0 + 2 * max_shift_m + 1000.0
@@ -143,16 +180,19 @@ def monte_carlo(
     lo = sectors["depth_min_km"].astype(float).to_numpy() * 1000.0
     hi = sectors["depth_max_km"].astype(float).to_numpy() * 1000.0
     own = list(sectors["profile"])
-    areas = np.zeros((samples, len(dates)))
-    draws = []
     grid = None
     if raster_cell_m:
         xmin, ymin, xmax, ymax = shapely.total_bounds([p.armenia for p in prepared.values()])
         xs = np.arange(xmin + raster_cell_m / 2, xmax, raster_cell_m)
         ys = np.arange(ymax - raster_cell_m / 2, ymin, -raster_cell_m)
+        check_samples(samples, len(dates), len(sectors), raster_cells=len(xs) * len(ys), max_bytes=max_bytes)
         gx, gy = np.meshgrid(xs, ys)
         counts = np.zeros(gx.shape)
         grid = (gx, gy, (xmin, ymax, raster_cell_m))
+    areas = np.zeros((samples, len(dates)))
+    drawn = {"baseline": np.zeros(samples, dtype=np.int64), "shift_m": np.zeros(samples)}
+    drawn["shift_deg"] = np.zeros(samples)
+    depth_draws = np.zeros((samples, len(sectors)))
     profile_names = list(PROFILES)
     for k in range(samples):
         name = names[rng.integers(len(names))]
@@ -167,18 +207,20 @@ def monte_carlo(
         if grid is not None and in_force[-1].any():
             last = shapely.union_all(zones[in_force[-1]])
             counts += shapely.contains_xy(last, grid[0], grid[1])
-        draws.append(
-            {
-                "sample": k,
-                "baseline": name,
-                "shift_m": length,
-                "shift_deg": np.degrees(angle),
-                **{f"depth_km:{sid}": d / 1000 for sid, d in zip(sectors["id"], depths, strict=True)},
-            }
-        )
+        drawn["baseline"][k], drawn["shift_m"][k], drawn["shift_deg"][k] = names.index(name), length, np.degrees(angle)
+        depth_draws[k] = depths / 1000
         if progress:
             progress(1)
-    result = MonteCarloResult(list(dates), areas, pd.DataFrame(draws), crs)
+    draws = pd.DataFrame(
+        {
+            "sample": np.arange(samples),
+            "baseline": np.array(names, dtype=object)[drawn["baseline"]],
+            "shift_m": drawn["shift_m"],
+            "shift_deg": drawn["shift_deg"],
+            **{f"depth_km:{sid}": depth_draws[:, i] for i, sid in enumerate(sectors["id"])},
+        }
+    )
+    result = MonteCarloResult(list(dates), areas, draws, crs)
     if grid is not None:
         result.probability = counts / samples
         result.transform = grid[2]

@@ -9,6 +9,7 @@ columns.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ __all__ = [
     "line_visibility",
     "write_raster",
     "curvature_drop",
+    "MAX_GEOGRAPHIC_LAT",
+    "BYTES_PER_CELL",
 ]
 
 #: GDAL's default curvature coefficient: 1 - the refraction coefficient 1/7.
@@ -50,6 +53,7 @@ class DEM:
     transform: Any  # affine.Affine
     crs: CRS
     source_crs: CRS | None = None  # the file's CRS when it was reprojected to ``crs``
+    notes: tuple[str, ...] = ()  # what was done to the file on reading (e.g. warped north-up)
 
     @property
     def cellsize(self) -> tuple[float, float]:
@@ -92,6 +96,16 @@ def _fmt(b: Sequence[float]) -> str:
     return "(" + ", ".join(f"{v:.4f}" for v in b) + ")"
 
 
+#: Geographic (lon/lat) DEMs are refused beyond this latitude: a degree of longitude shrinks
+#: to nothing at the pole, so the local metric grid they are resampled to would need ever
+#: finer cells (11x more than the DEM has at 85°, unbounded at 90°), and the top row is one point.
+MAX_GEOGRAPHIC_LAT = 85.0
+#: Peak memory per grid cell of the heaviest terrain job (hillshade ~72 bytes measured with
+#: tracemalloc, viewshed and slope ~40, plus the elevations and the output): the estimate
+#: made before any DEM is read.
+BYTES_PER_CELL = 96
+
+
 def read_dem(
     path: str,
     *,
@@ -100,13 +114,18 @@ def read_dem(
     pad_m: float = 0.0,
     max_cells: int | None = None,
     clip: bool = False,
+    max_bytes: int | None = None,
 ) -> DEM:
     """Read a single-band DEM (any CRS), only the window around ``bounds`` (lon/lat), onto a metric grid.
 
     Raises :class:`InputError` for a file that is not a raster, a DEM that does not cover
     ``bounds`` (both bounds are printed; with ``clip``, only one that misses them
-    entirely), and :class:`UsageError` for a multi-band file without ``band``. With
-    ``max_cells``, a larger window is read decimated, so memory stays bounded.
+    entirely), a lon/lat DEM reaching beyond :data:`MAX_GEOGRAPHIC_LAT`, and
+    :class:`UsageError` for a multi-band file without ``band`` or a window whose
+    estimated memory exceeds the limit (``max_bytes``, see
+    :func:`borderkit.validate.memory_limit`). With ``max_cells``, a larger window is read
+    decimated, so memory stays bounded. A rotated or flipped DEM is warped north-up first
+    (bilinear), and the returned DEM's ``notes`` say so.
     """
     rasterio = _rasterio()
     from rasterio.errors import RasterioIOError
@@ -119,78 +138,163 @@ def read_dem(
             "Give a DEM GeoTIFF (e.g. SRTM or Copernicus GLO-30)."
         ) from None
     with src:
-        if src.count > 1 and band is None:
-            raise UsageError(
-                f"{path!r} has {src.count} bands; say which is the elevation with --band N (1..{src.count})."
-            )
-        band = band or 1
-        if not 1 <= band <= src.count:
-            raise UsageError(f"--band {band} is out of range: {path!r} has {src.count} band(s).")
+        band = _check_band(src, band, path)
         if src.crs is None:
             raise InputError(f"{path!r} has no CRS; borderkit cannot place it. Assign one with gdal_edit.py -a_srs.")
         crs = CRS.from_user_input(src.crs.to_wkt())
-        window = None
-        if bounds is not None:
-            to_src = Transformer.from_crs(4326, crs, always_xy=True)
-            w, s, e, n = bounds
-            xs, ys = to_src.transform([w, w, e, e], [s, n, s, n])
-            pad = pad_m if crs.is_projected else pad_m / 111_000.0
-            want = (min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)
-            have = src.bounds
-            if clip:
-                want = (
-                    max(want[0], have.left),
-                    max(want[1], have.bottom),
-                    min(want[2], have.right),
-                    min(want[3], have.top),
-                )
-            if (
-                want[0] < have.left
-                or want[2] > have.right
-                or want[1] < have.bottom
-                or want[3] > have.top
-                or want[0] >= want[2]
-                or want[1] >= want[3]
-            ):
-                to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
-                hx, hy = to_ll.transform([have.left, have.right], [have.bottom, have.top])
-                raise InputError(
-                    f"The DEM {path!r} does not cover the area of interest: DEM bounds (lon/lat) "
-                    f"{_fmt((hx[0], hy[0], hx[1], hy[1]))}, area {_fmt(bounds)}"
-                    + (f" plus {pad_m:g} m" if pad_m else "")
-                    + ". Use a DEM that covers it."
-                )
-            window = rasterio.windows.from_bounds(*want, transform=src.transform).round_offsets().round_lengths()
-        height, width = (window.height, window.width) if window is not None else (src.height, src.width)
-        factor = max(1.0, math.sqrt(height * width / max_cells)) if max_cells else 1.0
-        shape = (max(1, int(height / factor)), max(1, int(width / factor)))
-        z = src.read(band, window=window, out_shape=shape, masked=True).astype("float64").filled(np.nan)
-        from affine import Affine
+        ds, notes = _north_up(src, path)
+        with contextlib.ExitStack() as stack:
+            if ds is not src:
+                stack.enter_context(ds)
+            window = _window(ds, crs, bounds, pad_m, clip, path)
+            height, width = (window.height, window.width) if window is not None else (ds.height, ds.width)
+            factor = max(1.0, math.sqrt(height * width / max_cells)) if max_cells else 1.0
+            shape = (max(1, int(height / factor)), max(1, int(width / factor)))
+            transform = _window_transform(ds.transform, window, (height, width), shape)
+            metric = None if crs.is_projected else _metric_grid(crs, transform, shape, path)
+            cells = max(shape[0] * shape[1], metric[2] * metric[3] if metric else 0)
+            from borderkit.validate import check_memory
 
-        t = src.transform  # the window's own transform, scaled when decimated
-        col_off, row_off = (window.col_off, window.row_off) if window is not None else (0, 0)
-        sx, sy = width / shape[1], height / shape[0]
-        transform = Affine(
-            t.a * sx, t.b, t.c + col_off * t.a + row_off * t.b, t.d, t.e * sy, t.f + col_off * t.d + row_off * t.e
+            check_memory(
+                cells * BYTES_PER_CELL,
+                f"Reading {path!r} ({shape[1]:,} x {shape[0]:,} cells"
+                + (f", resampled to {metric[2]:,} x {metric[3]:,} metric cells" if metric else "")
+                + ")",
+                change="Clip the DEM to the area of interest (gdal_translate -projwin) or use a coarser one",
+                max_bytes=max_bytes,
+            )
+            z = ds.read(band, window=window, out_shape=shape, masked=True).astype("float64").filled(np.nan)
+    if not np.isfinite(z).any():  # every figure from it would be NaN or a blank raster
+        raise InputError(
+            f"{path!r} has no data in the area read ({shape[1]:,} x {shape[0]:,} cells, every one no-data). "
+            "Check the DEM's nodata value (gdalinfo) or use a DEM with elevations there."
         )
-    if crs.is_projected:
-        return DEM(z, transform, crs)
-    return _to_metric(DEM(z, transform, crs))
+    dem = DEM(z, transform, crs, notes=tuple(notes))
+    return dem if metric is None else _to_metric(dem, metric)
 
 
-def _to_metric(dem: DEM) -> DEM:
-    """Reproject a geographic DEM to a local azimuthal equidistant grid at about its native resolution."""
+def _check_band(src: Any, band: int | None, path: str) -> int:
+    if src.count > 1 and band is None:
+        raise UsageError(f"{path!r} has {src.count} bands; say which is the elevation with --band N (1..{src.count}).")
+    band = band or 1
+    if not 1 <= band <= src.count:
+        raise UsageError(f"--band {band} is out of range: {path!r} has {src.count} band(s).")
+    return band
+
+
+def _north_up(src: Any, path: str) -> tuple[Any, list[str]]:
+    """Return the dataset to read (a north-up warped view of a rotated DEM) and a note.
+
+    Every computation here takes rows to run south and columns east with square-ish
+    cells; a rotated or sheared geotransform would put the observer in the wrong cell and
+    give the wrong cell size, so such a DEM is warped north-up in its own CRS (GDAL picks
+    the grid, at about the DEM's resolution).
+    """
+    t = src.transform
+    if t.b == 0 and t.d == 0 and t.a > 0 and t.e < 0:
+        return src, []
+    if t.a * t.e - t.b * t.d == 0:
+        raise InputError(f"{path!r} has a degenerate geotransform {tuple(t)[:6]}; fix it with gdal_edit.py -a_ullr.")
+    from affine import Affine
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    # a north-up grid over the rotated footprint, with cells of the same area as the DEM's own
+    res = math.sqrt(abs(t.a * t.e - t.b * t.d))
+    corners = [t * c for c in ((0, 0), (src.width, 0), (0, src.height), (src.width, src.height))]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    width, height = math.ceil((max(xs) - min(xs)) / res), math.ceil((max(ys) - min(ys)) / res)
+    vrt = WarpedVRT(
+        src,
+        crs=src.crs,
+        transform=Affine(res, 0, min(xs), 0, -res, max(ys)),
+        width=width,
+        height=height,
+        resampling=Resampling.bilinear,
+        dtype="float32",
+        nodata=np.nan,
+        src_nodata=src.nodata,
+    )
+    angle = math.degrees(math.atan2(t.d, t.a))
+    note = (
+        f"{path!r} is not north-up (geotransform rotated {angle:.2f}° or flipped); it was warped north-up "
+        f"(bilinear, cell {abs(vrt.transform.a):g} x {abs(vrt.transform.e):g}) before use."
+    )
+    return vrt, [note]
+
+
+def _window(ds: Any, crs: CRS, bounds: Sequence[float] | None, pad_m: float, clip: bool, path: str):
+    """Return the window of ``ds`` around lon/lat ``bounds`` (None: the whole DEM), or raise."""
+    import rasterio.windows
+
+    if bounds is None:
+        return None
+    to_src = Transformer.from_crs(4326, crs, always_xy=True)
+    w, s, e, n = bounds
+    xs, ys = to_src.transform([w, w, e, e], [s, n, s, n])
+    pad = pad_m if crs.is_projected else pad_m / 111_000.0
+    want = (min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)
+    have = ds.bounds
+    if clip:
+        want = (max(want[0], have.left), max(want[1], have.bottom), min(want[2], have.right), min(want[3], have.top))
+    outside = want[0] < have.left or want[2] > have.right or want[1] < have.bottom or want[3] > have.top
+    if outside or want[0] >= want[2] or want[1] >= want[3]:
+        to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
+        hx, hy = to_ll.transform([have.left, have.right], [have.bottom, have.top])
+        raise InputError(
+            f"The DEM {path!r} does not cover the area of interest: DEM bounds (lon/lat) "
+            f"{_fmt((hx[0], hy[0], hx[1], hy[1]))}, area {_fmt(bounds)}"
+            + (f" plus {pad_m:g} m" if pad_m else "")
+            + ". Use a DEM that covers it."
+        )
+    return rasterio.windows.from_bounds(*want, transform=ds.transform).round_offsets().round_lengths()
+
+
+def _window_transform(t: Any, window: Any, size: tuple[int, int], shape: tuple[int, int]) -> Any:
+    """Return the transform of ``window`` of a grid with transform ``t``, scaled when read decimated."""
+    from affine import Affine
+
+    col_off, row_off = (window.col_off, window.row_off) if window is not None else (0, 0)
+    sx, sy = size[1] / shape[1], size[0] / shape[0]
+    return Affine(
+        t.a * sx, t.b, t.c + col_off * t.a + row_off * t.b, t.d, t.e * sy, t.f + col_off * t.d + row_off * t.e
+    )
+
+
+def _metric_grid(crs: CRS, transform: Any, shape: tuple[int, int], path: str) -> tuple:
+    """Return (metric CRS, transform, width, height) of the local grid a lon/lat DEM is resampled to.
+
+    Refuses DEMs reaching beyond :data:`MAX_GEOGRAPHIC_LAT`: near the pole the grid
+    explodes (a 1.6 MB DEM once asked for 14.6 GB).
+    """
     _rasterio()
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
+    from rasterio.warp import calculate_default_transform
 
-    w, s, e, n = dem.bounds
+    rows, cols = shape
+    w, n = transform.c, transform.f
+    e, s = w + cols * transform.a, n + rows * transform.e
+    if max(abs(s), abs(n)) > MAX_GEOGRAPHIC_LAT:
+        raise InputError(
+            f"{path!r} is a longitude/latitude DEM reaching latitude {max(abs(s), abs(n)):.3f}°; lon/lat DEMs are "
+            f"supported up to {MAX_GEOGRAPHIC_LAT:g}° only, because the metric grid they are resampled to explodes "
+            "near the pole. Reproject it to a polar projection first, e.g. gdalwarp -t_srs EPSG:3413 (Arctic) or "
+            "EPSG:3031 (Antarctic) in.tif out.tif, and pass that."
+        )
     lon, lat = (w + e) / 2, (s + n) / 2
     metric = CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m")
-    res = abs(dem.transform.a) * 111_320.0 * math.cos(math.radians(lat))
-    rows, cols = dem.z.shape
-    transform, width, height = calculate_default_transform(
-        dem.crs.to_wkt(), metric.to_wkt(), cols, rows, w, s, e, n, resolution=res
+    res = abs(transform.a) * 111_320.0 * math.cos(math.radians(lat))
+    dst, width, height = calculate_default_transform(
+        crs.to_wkt(), metric.to_wkt(), cols, rows, w, s, e, n, resolution=res
     )
+    return metric, dst, width, height
+
+
+def _to_metric(dem: DEM, grid: tuple) -> DEM:
+    """Reproject a geographic DEM to its local azimuthal equidistant grid (:func:`_metric_grid`)."""
+    _rasterio()
+    from rasterio.warp import Resampling, reproject
+
+    metric, transform, width, height = grid
     out = np.full((height, width), np.nan)
     reproject(
         dem.z,
@@ -203,7 +307,7 @@ def _to_metric(dem: DEM) -> DEM:
         src_nodata=np.nan,
         dst_nodata=np.nan,
     )
-    return DEM(out, transform, metric, source_crs=dem.crs)
+    return DEM(out, transform, metric, source_crs=dem.crs, notes=dem.notes)
 
 
 def to_lonlat_grid(array: np.ndarray, dem: DEM, *, nodata: float = np.nan) -> tuple[np.ndarray, tuple]:
@@ -289,10 +393,20 @@ def _bilinear(dem: DEM, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
-def profile(dem: DEM, line: shapely.Geometry, *, spacing_m: float = 100.0) -> pd.DataFrame:
-    """Sample elevations every ``spacing_m`` along a lon/lat line: distance, elevation, lon, lat."""
-    if spacing_m <= 0:
-        raise UsageError(f"spacing must be > 0 m, got {spacing_m}.")
+#: Memory per profile sample (its point object, coordinates, and the table row).
+BYTES_PER_SAMPLE = 256
+
+
+def profile(
+    dem: DEM, line: shapely.Geometry, *, spacing_m: float = 100.0, max_bytes: int | None = None
+) -> pd.DataFrame:
+    """Sample elevations every ``spacing_m`` along a lon/lat line: distance, elevation, lon, lat.
+
+    The number of samples is checked against the memory limit before any is made (a
+    1 mm spacing along a 100 km road would be 10⁸ samples).
+    """
+    if not (math.isfinite(spacing_m) and spacing_m > 0):
+        raise UsageError(f"spacing must be a finite number of metres > 0, got {spacing_m}.")
     fwd = Transformer.from_crs(4326, dem.crs, always_xy=True)
     back = Transformer.from_crs(dem.crs, 4326, always_xy=True)
     parts = [p for p in shapely.get_parts(shapely.line_merge(line)) if p.geom_type == "LineString"]
@@ -300,6 +414,15 @@ def profile(dem: DEM, line: shapely.Geometry, *, spacing_m: float = 100.0) -> pd
         raise UsageError("A profile needs a line; the input has none.")
     local = shapely.transform(
         max(parts, key=lambda p: p.length), lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1]))
+    )
+    from borderkit.validate import check_memory
+
+    count = local.length / spacing_m + 2
+    check_memory(
+        count * BYTES_PER_SAMPLE,
+        f"A profile every {spacing_m:g} m along {local.length:,.0f} m ({count:,.0f} samples)",
+        change="Use a larger --spacing",
+        max_bytes=max_bytes,
     )
     dist = np.append(np.arange(0.0, local.length, spacing_m), local.length)
     pts = shapely.get_coordinates(shapely.line_interpolate_point(local, dist))

@@ -7,14 +7,17 @@ whose message says what was received, what is allowed and what to do.
 
 from __future__ import annotations
 
+import math
+import os
+import re
 from collections import Counter
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from borderkit.errors import CRSError, EmptyInputError, GeometryError
-from borderkit.measure import area
+from borderkit.errors import CRSError, EmptyInputError, GeometryError, UsageError
+from borderkit.measure import area, globe_report
 
 __all__ = [
     "STUDY_AREA",
@@ -22,9 +25,14 @@ __all__ = [
     "check_crs",
     "check_axis_order",
     "check_areal",
+    "check_globe",
     "check_valid",
     "feature_label",
     "validate_polygons",
+    "MEMORY_ENV",
+    "parse_size",
+    "memory_limit",
+    "check_memory",
 ]
 
 #: Lon/lat box of the bundled case (Armenia, Azerbaijan and their neighbours' edges).
@@ -59,10 +67,10 @@ def check_crs(gdf: gpd.GeoDataFrame, what: str, *, crs: str | None = None) -> tu
         try:
             gdf = gdf.set_crs(crs, allow_override=True)
         except Exception as exc:  # pyproj's CRSError text is technical; keep it but guide
-            raise CRSError(
+            raise UsageError(
                 f"--crs {crs!r} is not a CRS pyproj understands ({exc}). "
                 "Use an EPSG code such as EPSG:4326 or EPSG:32638."
-            ) from exc
+            ) from None
     if gdf.crs is None:
         xmin, ymin, xmax, ymax = gdf.total_bounds
         if xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90:
@@ -75,10 +83,71 @@ def check_crs(gdf: gpd.GeoDataFrame, what: str, *, crs: str | None = None) -> tu
             f"{ymax:.6g}) are not lon/lat degrees, so borderkit cannot tell where it is. "
             "Give its CRS with --crs (e.g. --crs EPSG:32638 for UTM zone 38N)."
         )
+    _check_coordinates_fit_crs(gdf, what, confirmed=crs is not None)
     if not gdf.crs.equals("EPSG:4326"):
         notes.append(f"{what} is in {gdf.crs.to_string()}; reprojected to EPSG:4326 (lon/lat).")
         gdf = gdf.to_crs(4326)
     return gdf, notes
+
+
+#: A projected extent smaller than this (metres) with every coordinate within ±180/±90 is
+#: taken for lon/lat degrees under a wrong CRS (a feature that size at the projection's
+#: false origin is implausible).
+IMPLAUSIBLE_EXTENT_M = 1000.0
+
+
+def _check_coordinates_fit_crs(gdf: gpd.GeoDataFrame, what: str, *, confirmed: bool) -> None:
+    """Raise when the coordinates cannot be in the CRS the data declares.
+
+    GDAL gives every GeoJSON file EPSG:4326 (RFC 7946), so a GeoJSON of UTM metres with no
+    ``crs`` member arrives as "lon/lat" with x in the hundreds of thousands; and a file
+    declaring a projected CRS over degrees would land within metres of that projection's
+    origin and measure as 0 km². Both would print a wrong number; both are refused here.
+    A CRS given with ``--crs`` (``confirmed``) is trusted for the second case.
+    """
+    xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
+    if not all(np.isfinite([xmin, ymin, xmax, ymax])):
+        raise CRSError(
+            f"{what} has coordinates that are not finite numbers (NaN or infinity). "
+            "Fix or remove those features in your GIS."
+        )
+    crs = gdf.crs
+    fits_degrees = xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90
+    name = crs.to_string()
+    if not (crs.is_geographic or crs.is_projected):
+        error = UsageError if confirmed else CRSError
+        raise error(
+            f"{what}: {'--crs' if confirmed else 'its CRS'} {name} is not a map CRS (it is "
+            f"a {crs.type_name}), so its x/y cannot be placed on the map. Give a geographic or projected "
+            "CRS with --crs, e.g. EPSG:4326 (lon/lat) or EPSG:32638 (UTM 38N)."
+        )
+    if crs.is_geographic and not fits_degrees:
+        if xmin >= -90 and xmax <= 90 and ymin >= -180 and ymax <= 180:
+            _raise_swapped(what, (xmin, ymin, xmax, ymax), "a latitude is beyond ±90°", certain=True)
+        source = "--crs" if confirmed else "its CRS"
+        if 180 < xmax <= 360 and xmin >= -180 and ymin >= -90 and ymax <= 90:
+            raise CRSError(
+                f"{what}: longitudes run {xmin:.6g} to {xmax:.6g}, beyond 180°: they look like 0-360° longitudes. "
+                "borderkit reads longitudes within ±180°; subtract 360 from those above 180 (or convert with "
+                "ogr2ogr -wrapdateline) and run it again."
+            )
+        raise CRSError(
+            f"{what}: {source} is {name} (longitude/latitude in degrees), but its coordinates run x "
+            f"{xmin:.6g} to {xmax:.6g} and y {ymin:.6g} to {ymax:.6g}, beyond ±180/±90, so they are not "
+            "degrees (they look like metres of a projected CRS). A GeoJSON file without a 'crs' member is "
+            "read as EPSG:4326. Give the real CRS with --crs (e.g. --crs EPSG:32638 for UTM zone 38N)."
+        )
+    if crs.is_projected and fits_degrees and not confirmed:
+        to_m = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        extent_m = max(xmax - xmin, ymax - ymin) * to_m
+        if extent_m < IMPLAUSIBLE_EXTENT_M:
+            raise CRSError(
+                f"{what} declares {name} (projected), but every coordinate lies within ±180/±90 (x "
+                f"{xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}), so the data would be {extent_m:.3g} m "
+                f"across, at the projection's origin: these look like lon/lat degrees under a wrong CRS. "
+                f"If they are lon/lat, re-run with --crs EPSG:4326; if the data really is in {name}, "
+                f"re-run with --crs {name} to confirm."
+            )
 
 
 def check_axis_order(
@@ -135,6 +204,46 @@ def check_areal(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     return gdf[areal]
 
 
+def check_globe(gdf: gpd.GeoDataFrame, what: str) -> list[str]:
+    """Refuse rings that circle a pole; note features across ±180° and overlapping collections.
+
+    A ring that goes round a pole without passing through it is a fine cap on the sphere
+    but a degenerate polygon in lon/lat (``--fix`` would turn it into a line of area 0),
+    so it is refused with the way to write it. The notes say how the other two cases are
+    measured, so that a figure never silently depends on them.
+    """
+    report = globe_report(gdf.geometry)
+    winding = np.flatnonzero(report["pole_winding"].to_numpy())
+    if len(winding):
+        listed = ", ".join(feature_label(gdf, i) for i in winding[:5])
+        raise GeometryError(
+            f"{what}: {listed} goes round a pole without passing through it, which is not a valid polygon "
+            "in longitude/latitude. Write a polar cap with the pole as an edge, e.g. "
+            "[[-180, 80], [180, 80], [180, 90], [-180, 90], [-180, 80]] for everything north of 80°N."
+        )
+    notes = [
+        f"{what}: {feature_label(gdf, i)} crosses the antimeridian (an edge spans more than 180° of "
+        "longitude); it is measured the short way across ±180°, not round the world."
+        for i in np.flatnonzero(report["crosses_antimeridian"].to_numpy())
+    ]
+    return notes + _collection_notes(gdf, what)
+
+
+def _collection_notes(gdf: gpd.GeoDataFrame, what: str) -> list[str]:
+    """Note each GeometryCollection whose polygons overlap: the overlap is counted once."""
+    notes = []
+    geoms = gdf.geometry.to_numpy()
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 7):
+        parts = shapely.get_parts(geoms[i])
+        summed, once = float(area(parts).sum()), float(area(geoms[i])[0])
+        if summed > once * (1 + 1e-9):
+            notes.append(
+                f"{what}: {feature_label(gdf, i)} is a GeometryCollection whose polygons overlap; the overlap "
+                f"is counted once ({once:.6f} km², not the {summed:.6f} km² of its parts added up)."
+            )
+    return notes
+
+
 def check_valid(gdf: gpd.GeoDataFrame, what: str, *, fix: bool = False) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Raise on invalid geometries naming each one; with ``fix``, repair and report the area change."""
     valid = gdf.is_valid.to_numpy()
@@ -184,5 +293,84 @@ def validate_polygons(
         gdf, more = check_axis_order(gdf, what, check=axis_check)
         notes += more
     gdf = check_areal(gdf, what)
+    notes += check_globe(gdf, what)
     gdf, more = check_valid(gdf, what, fix=fix)
     return gdf, notes + more
+
+
+# ---------------------------------------------------------------- resource limits
+#: Environment variable holding the memory limit for one job (bytes, or with a K/M/G/T suffix).
+MEMORY_ENV = "BORDERKIT_MAX_MEMORY"
+#: Without a limit given, a job may use this share of the machine's physical memory: enough
+#: for any real DEM window or Monte Carlo run, and it leaves the rest of the machine usable.
+DEFAULT_MEMORY_SHARE = 0.5
+#: Used when the physical memory cannot be read (no os.sysconf).
+FALLBACK_MEMORY = 4 * 1024**3
+
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?\s*([kmgt]?)(?:i?b)?\s*$", re.I)
+
+
+def parse_size(text: str, what: str = MEMORY_ENV) -> int:
+    """Parse a memory size: a number of bytes, or with a binary K/M/G/T suffix (``"8G"``, ``"512MiB"``).
+
+    Raises :class:`UsageError` naming ``what`` for anything else, NaN, infinity, or
+    a size below 1 MiB.
+    """
+    match = _SIZE.match(str(text))
+    value = math.nan
+    if match:
+        number = float(f"{match[1]}e{match[2] or 0}")  # overflows to inf, refused below
+        value = number * 1024 ** "_kmgt".index(match[3].lower() or "_")
+    if not math.isfinite(value) or value < 1024**2:
+        raise UsageError(
+            f"{what} {text!r} is not a memory size. Give bytes or a number with K, M, G or T "
+            "(binary units), at least 1M: e.g. 8G or 512M."
+        )
+    return int(value)
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_limit(max_bytes: int | None = None) -> tuple[int, str]:
+    """Return the memory limit for one job, in bytes, and where it comes from (for messages).
+
+    In order: ``max_bytes`` (``--max-memory``), the ``BORDERKIT_MAX_MEMORY`` environment
+    variable, else half of the physical memory.
+    """
+    if max_bytes is not None:
+        return int(max_bytes), f"--max-memory {_human(max_bytes)}"
+    env = os.environ.get(MEMORY_ENV)
+    if env:
+        return parse_size(env), f"{MEMORY_ENV}={env}"
+    physical = _physical_memory()
+    if physical is None:
+        return FALLBACK_MEMORY, f"the default {_human(FALLBACK_MEMORY)}"
+    return int(physical * DEFAULT_MEMORY_SHARE), f"half of this machine's {_human(physical)} of RAM"
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{n:.0f} B"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def check_memory(need_bytes: float, job: str, *, change: str, max_bytes: int | None = None) -> None:
+    """Refuse a job, before it starts, whose estimated memory exceeds the limit.
+
+    ``job`` says what would be computed, ``change`` which option makes it smaller; the
+    message also names the limit and how to raise it.
+    """
+    limit, source = memory_limit(max_bytes)
+    if need_bytes > limit:
+        raise UsageError(
+            f"{job} would need about {_human(need_bytes)} of memory, more than the limit of "
+            f"{_human(limit)} ({source}). {change}, or raise the limit with the environment variable "
+            f"{MEMORY_ENV}=SIZE (e.g. 16G) or, in the terrain, area and reconcile commands, --max-memory SIZE."
+        )

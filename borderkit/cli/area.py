@@ -8,12 +8,14 @@ from pathlib import Path
 
 import click
 
-from borderkit.cli.helpers import notes_to_stderr, write_text
+from borderkit.cli.helpers import guard_outputs, notes_to_stderr, write_text
 from borderkit.cli.options import (
+    FiniteFloat,
     axis_check_opt,
     crs_opt,
     fix_opt,
     layer_opt,
+    max_memory_opt,
     output_opt,
     precision_opt,
     swap_xy_opt,
@@ -23,6 +25,8 @@ __all__ = ["area", "load_source"]
 
 _METHODS = ("geodesic", "equal-area", "utm", "web-mercator", "spherical", "surface")
 _UNITS = ("km2", "ha", "m2", "mi2")
+#: Largest --shift: 1000 km is beyond any datum or digitising offset, and keeps buffers finite.
+MAX_SHIFT_M = 1_000_000.0
 
 
 def load_source(
@@ -75,7 +79,7 @@ def load_source(
 @click.option(
     "--shift",
     "shift_m",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(0, MAX_SHIFT_M, unit="m"),
     default=None,
     help="Also give the low/high area with every outline moved this many metres in/out.",
 )
@@ -92,7 +96,10 @@ def load_source(
 @swap_xy_opt
 @axis_check_opt
 @precision_opt
-def area(source, method, unit, by, shift_m, fmt, dem, output, layer, crs, fix, swap_xy, axis_check, precision):
+@max_memory_opt
+def area(
+    source, method, unit, by, shift_m, fmt, dem, output, layer, crs, fix, swap_xy, axis_check, precision, max_memory
+):
     r"""Measure the area of every polygon in SOURCE.
 
     SOURCE is a bundled layer name, a file (GeoJSON, GeoPackage with --layer, Shapefile,
@@ -105,6 +112,7 @@ def area(source, method, unit, by, shift_m, fmt, dem, output, layer, crs, fix, s
     $ borderkit area my_zones.geojson --method web-mercator --unit mi2
     $ cat zones.geojson | borderkit area - --by sector
     """
+    guard_outputs({"-o": output}, inputs=[source, dem])
     from borderkit.measure import area_table, describe_method
     from borderkit.report import render_frame
 
@@ -113,7 +121,15 @@ def area(source, method, unit, by, shift_m, fmt, dem, output, layer, crs, fix, s
         source, layer=layer, crs=crs, fix=fix, swap_xy=swap_xy, axis_check=axis_check, stdin_text=stdin_text
     )
     notes_to_stderr(notes)
-    table = area_table(gdf, method=method, unit=unit, by=by, shift_m=shift_m, dem=dem)
+    grid = None
+    if method == "surface" and dem:  # read here, so the DEM window is checked against --max-memory
+        import shapely
+
+        from borderkit.terrain import read_dem
+
+        grid = read_dem(dem, bounds=tuple(shapely.total_bounds(gdf.geometry)), pad_m=200.0, max_bytes=max_memory)
+        notes_to_stderr(list(grid.notes))
+    table = area_table(gdf, method=method, unit=unit, by=by, shift_m=shift_m, dem=grid)
     footer = [f"Computed as: {describe_method(method)}; unit {unit}; input: {what}."]
     if shift_m is not None:
         footer.append(
@@ -156,4 +172,4 @@ def area(source, method, unit, by, shift_m, fmt, dem, output, layer, crs, fix, s
         text = render_frame(table, fmt, precision=precision, footer=footer if fmt == "table" else None)
     if fmt != "table":
         click.echo(footer[0], err=True)
-    write_text(text, output, inputs=(source,))
+    write_text(text, output, inputs=(source, dem))

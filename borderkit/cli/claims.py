@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from borderkit.cli.helpers import notes_to_stderr, write_text
+from borderkit.cli.helpers import guard_outputs, notes_to_stderr, write_text
 from borderkit.cli.options import output_opt
 
 __all__ = ["claims", "crossings_cmd"]
@@ -21,6 +21,7 @@ def claims(fmt, output):
     \b
     $ borderkit claims
     """
+    guard_outputs({"-o": output})
     from borderkit.claims import lake_shares
     from borderkit.registry import load
     from borderkit.report import render_frame
@@ -60,6 +61,7 @@ def crossings_cmd(source, baseline, fmt, output):
     import sys
     from pathlib import Path
 
+    guard_outputs({"-o": output}, inputs=[source])
     from borderkit.claims import crossings
     from borderkit.io import read_user_geodata, to_feature_collection
     from borderkit.registry import baseline as get_baseline

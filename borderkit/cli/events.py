@@ -6,16 +6,16 @@ import json
 
 import click
 
-from borderkit.cli.helpers import write_text
-from borderkit.cli.options import output_opt
+from borderkit.cli.helpers import guard_outputs, write_text
+from borderkit.cli.options import date_handler, output_opt
 from borderkit.events import EVENT_TYPES
 
 __all__ = ["events"]
 
 
 @click.command("events", short_help="List reported incidents by date and type.")
-@click.option("--from", "start", default=None, help="First date, YYYY-MM-DD.")
-@click.option("--to", "end", default=None, help="Last date, YYYY-MM-DD (inclusive).")
+@click.option("--from", "start", default=None, callback=date_handler, help="First date, YYYY-MM-DD.")
+@click.option("--to", "end", default=None, callback=date_handler, help="Last date, YYYY-MM-DD (inclusive).")
 @click.option("--type", "types", multiple=True, type=click.Choice(EVENT_TYPES), help="Event type (repeatable).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]), default="table", show_default=True
@@ -31,6 +31,7 @@ def events(start, end, types, fmt, output):
     $ borderkit events --from 2021-05-01 --to 2021-05-31
     $ borderkit events --type checkpoint/blockade --format geojson -o checkpoints.geojson
     """
+    guard_outputs({"-o": output})
     from borderkit.events import select_events
     from borderkit.registry import load
     from borderkit.report import render_frame

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from borderkit.cli.helpers import check_output_path, write_text
-from borderkit.cli.options import output_opt
+from borderkit.cli.helpers import guard_outputs, notes_to_stderr, write_text
+from borderkit.cli.options import FiniteFloat, LonLat, max_memory_opt, output_opt
 
 __all__ = ["terrain"]
 
@@ -18,20 +18,15 @@ dem_opt = click.option(
     help="DEM GeoTIFF (SRTM, Copernicus GLO-30/90, ASTER...), any CRS.",
 )
 band_opt = click.option("--band", type=click.IntRange(min=1), default=None, help="Elevation band of a multi-band file.")
+#: Heights above ground beyond this (metres) are not observers on terrain (and would overflow the sight lines).
+MAX_HEIGHT_M = 100_000.0
+#: Half the Earth's circumference: no line of sight on the ground is longer.
+MAX_DISTANCE_M = 20_037_508.0
 
 
 def observer_handler(ctx, param, values):
-    """Parse repeated LON,LAT observer options."""
-    out = []
-    for v in values:
-        try:
-            lon, lat = (float(p) for p in v.split(","))
-        except ValueError:
-            raise click.BadParameter(f"{v!r} is not LON,LAT (e.g. 46.12,39.55).", param_hint="--observer") from None
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise click.BadParameter(f"{v!r} is not a lon/lat position.", param_hint="--observer")
-        out.append((lon, lat))
-    return out
+    """Collect repeated LON,LAT observer options (each already parsed and checked by :class:`LonLat`)."""
+    return [tuple(v) for v in values]
 
 
 def _layer_bounds(source: str | None):
@@ -67,17 +62,23 @@ def terrain():
 @terrain.command("hillshade")
 @dem_opt
 @band_opt
-@click.option("--azimuth", type=float, default=315.0, show_default=True)
-@click.option("--altitude", type=float, default=45.0, show_default=True)
+@click.option(
+    "--azimuth", type=FiniteFloat(0, 360, unit="°"), default=315.0, show_default=True, help="Light from, clockwise."
+)
+@click.option(
+    "--altitude", type=FiniteFloat(0, 90, unit="°"), default=45.0, show_default=True, help="Light above the horizon."
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
-def hillshade_cmd(dem, band, azimuth, altitude, output):
+@max_memory_opt
+def hillshade_cmd(dem, band, azimuth, altitude, output, max_memory):
     """Write a hillshade GeoTIFF (0-255) of the DEM."""
     import numpy as np
 
     from borderkit.terrain import hillshade, read_dem, write_raster
 
-    check_output_path(output, "-o")
-    grid = read_dem(dem, band=band)
+    guard_outputs({"-o": output}, inputs=[dem])
+    grid = read_dem(dem, band=band, max_bytes=max_memory)
+    notes_to_stderr(list(grid.notes))
     shade = hillshade(grid, azimuth=azimuth, altitude=altitude)
     write_raster(output, np.nan_to_num(shade, nan=0).astype("uint8"), grid, nodata=0, dtype="uint8")
     click.echo(f"wrote {output} (cell {grid.cellsize[0]:.1f} m, CRS {grid.crs.to_string()})", err=True)
@@ -87,14 +88,16 @@ def hillshade_cmd(dem, band, azimuth, altitude, output):
 @dem_opt
 @band_opt
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
-def slope_cmd(dem, band, output):
+@max_memory_opt
+def slope_cmd(dem, band, output, max_memory):
     """Write a slope GeoTIFF in degrees (Horn's method)."""
     import numpy as np
 
     from borderkit.terrain import read_dem, slope, write_raster
 
-    check_output_path(output, "-o")
-    grid = read_dem(dem, band=band)
+    guard_outputs({"-o": output}, inputs=[dem])
+    grid = read_dem(dem, band=band, max_bytes=max_memory)
+    notes_to_stderr(list(grid.notes))
     write_raster(output, np.nan_to_num(slope(grid), nan=-1), grid, nodata=-1)
     click.echo(f"wrote {output} (degrees; cell {grid.cellsize[0]:.1f} m)", err=True)
 
@@ -103,19 +106,22 @@ def slope_cmd(dem, band, output):
 @dem_opt
 @band_opt
 @click.argument("line", default="roads")
-@click.option("--spacing", type=click.FloatRange(min=0.001), default=100.0, show_default=True, help="Metres.")
+@click.option("--spacing", type=FiniteFloat(min=0.001, unit="m"), default=100.0, show_default=True, help="Metres.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="csv", show_default=True)
 @output_opt
-def profile_cmd(dem, band, line, spacing, fmt, output):
+@max_memory_opt
+def profile_cmd(dem, band, line, spacing, fmt, output, max_memory):
     """Elevation profile along LINE (a layer such as roads or soviet_line, or a line file)."""
+    guard_outputs({"-o": output}, inputs=[dem, line])
     from borderkit.report import render_frame
     from borderkit.terrain import profile, read_dem
 
     gdf, bounds = _layer_bounds(line)
     import shapely
 
-    grid = read_dem(dem, band=band, bounds=bounds, pad_m=500)
-    table = profile(grid, shapely.union_all(gdf.geometry.to_numpy()), spacing_m=spacing)
+    grid = read_dem(dem, band=band, bounds=bounds, pad_m=500, max_bytes=max_memory)
+    notes_to_stderr(list(grid.notes))
+    table = profile(grid, shapely.union_all(gdf.geometry.to_numpy()), spacing_m=spacing, max_bytes=max_memory)
     footer = [
         f"Elevations bilinear from {dem} (cell {grid.cellsize[0]:.1f} m); distances along the line in "
         f"{grid.crs.to_string()}."
@@ -129,8 +135,10 @@ def profile_cmd(dem, band, line, spacing, fmt, output):
 @click.argument("source")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @output_opt
-def surface_area_cmd(dem, band, source, fmt, output):
+@max_memory_opt
+def surface_area_cmd(dem, band, source, fmt, output, max_memory):
     """3D surface area of the polygons in SOURCE, with the planimetric area and the DEM resolution."""
+    guard_outputs({"-o": output}, inputs=[dem, source])
     import pandas as pd
 
     from borderkit.measure import area
@@ -138,7 +146,8 @@ def surface_area_cmd(dem, band, source, fmt, output):
     from borderkit.terrain import read_dem, surface_ratio
 
     gdf, bounds = _layer_bounds(source)
-    grid = read_dem(dem, band=band, bounds=bounds, pad_m=200)
+    grid = read_dem(dem, band=band, bounds=bounds, pad_m=200, max_bytes=max_memory)
+    notes_to_stderr(list(grid.notes))
     planimetric = area(gdf)
     ratios = [surface_ratio(grid, g) for g in gdf.geometry]
     table = pd.DataFrame(
@@ -166,23 +175,31 @@ def surface_area_cmd(dem, band, source, fmt, output):
     "observers",
     multiple=True,
     required=True,
+    type=LonLat(),
     callback=observer_handler,
     help="Observer position LON,LAT (repeat for a cumulative viewshed).",
 )
-@click.option("--observer-height", type=click.FloatRange(min=0), default=2.0, show_default=True, help="Metres.")
-@click.option("--target-height", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Metres.")
-@click.option("--max-distance", type=click.FloatRange(min=0, min_open=True), default=None, help="Metres.")
+@click.option(
+    "--observer-height", type=FiniteFloat(0, MAX_HEIGHT_M, unit="m"), default=2.0, show_default=True, help="Metres."
+)
+@click.option(
+    "--target-height", type=FiniteFloat(0, MAX_HEIGHT_M, unit="m"), default=0.0, show_default=True, help="Metres."
+)
+@click.option(
+    "--max-distance", type=FiniteFloat(0, MAX_DISTANCE_M, min_open=True, unit="m"), default=None, help="Metres."
+)
 @click.option(
     "--curvature-coefficient",
-    type=click.FloatRange(min=0, max=1),
+    type=FiniteFloat(0, 1),
     default=0.85714,
     show_default=True,
     help="1 - refraction coefficient, as in GDAL (0 disables the correction).",
 )
 @click.option("--line", default=None, help="Also report which stretches of this line (layer or file) are visible.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
+@max_memory_opt
 def viewshed_cmd(
-    dem, band, observers, observer_height, target_height, max_distance, curvature_coefficient, line, output
+    dem, band, observers, observer_height, target_height, max_distance, curvature_coefficient, line, output, max_memory
 ):
     """Write a viewshed GeoTIFF: 1 visible, 0 not visible, 255 (nodata) out of range.
 
@@ -196,8 +213,9 @@ def viewshed_cmd(
 
     from borderkit.terrain import line_visibility, read_dem, viewshed, write_raster
 
-    check_output_path(output, "-o")
-    grid = read_dem(dem, band=band)
+    guard_outputs({"-o": output}, inputs=[dem, line])
+    grid = read_dem(dem, band=band, max_bytes=max_memory)
+    notes_to_stderr(list(grid.notes))
     result = viewshed(
         grid,
         observers,

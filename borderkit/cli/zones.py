@@ -6,8 +6,8 @@ import json
 
 import click
 
-from borderkit.cli.helpers import write_text
-from borderkit.cli.options import output_opt
+from borderkit.cli.helpers import guard_outputs, write_text
+from borderkit.cli.options import date_handler, output_opt
 
 __all__ = ["zones_cmd", "timeline_cmd"]
 
@@ -28,7 +28,9 @@ def _model(baseline_name: str):
 
 
 @click.command("zones", short_help="Modelled zones from the sectors (hypotheses).")
-@click.option("--date", "on", default=None, help="Only the zones in force on this date (YYYY-MM-DD).")
+@click.option(
+    "--date", "on", default=None, callback=date_handler, help="Only the zones in force on this date (YYYY-MM-DD)."
+)
 @baseline_opt
 @click.option("--check", is_flag=True, help="Instead, check each reported position against the zones in force.")
 @click.option(
@@ -51,6 +53,7 @@ def zones_cmd(on, baseline, check, breakdown, fmt, output):
     $ borderkit zones --date 2022-12-31
     $ borderkit zones --baseline soviet_line_ne10m --format geojson -o zones.geojson
     """
+    guard_outputs({"-o": output})
     import shapely
 
     from borderkit.measure import area
@@ -113,6 +116,7 @@ def timeline_cmd(baseline, fmt, png, output):
     $ borderkit timeline
     $ borderkit timeline --png timeline.png
     """
+    guard_outputs({"-o": output, "--png": png})
     from borderkit.registry import load
     from borderkit.report import render_frame
     from borderkit.zones import MODEL_NOTE, timeline
@@ -128,3 +132,4 @@ def timeline_cmd(baseline, fmt, png, output):
         from borderkit.plot import timeline_chart
 
         timeline_chart(table, png, title=f"Modelled area by province (hypothesis; baseline {baseline})")
+        click.echo(f"wrote {png}", err=True)
