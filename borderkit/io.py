@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import hashlib
 import json
 import math
@@ -636,6 +637,28 @@ def _gdal_reason(exc: Exception, warned: list[str]) -> str:
     return text
 
 
+@contextlib.contextmanager
+def _gdal_safe_path(path: Path) -> Iterator[Path]:
+    """Yield a path GDAL reads as the plain local file it is.
+
+    pyogrio parses paths as URIs: ``a;b.geojson`` opens ``a``, ``x!y.geojson`` an archive
+    member, and ``GeoJSON:x.geojson`` is a driver prefix. A file whose name would be read as
+    anything else is opened through symlinks with plain names in a private folder (its
+    sidecar files too, for Shapefiles), so the file named is the file read.
+    """
+    from pyogrio.util import vsi_path
+
+    text = str(path)
+    if path.is_dir() or (vsi_path(text) == text and ":" not in path.name and not text.startswith("/vsi")):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="borderkit-read-") as folder:
+        siblings = [p for p in path.parent.glob(glob.escape(path.stem) + ".*") if p.stem == path.stem] or [path]
+        for sibling in siblings:
+            os.symlink(sibling.resolve(), Path(folder) / ("input" + sibling.suffix))
+        yield Path(folder) / ("input" + path.suffix)
+
+
 def _read_with_gdal(path: Path, source: str, layer: str | None) -> gpd.GeoDataFrame:
     """List the layers and read one through GDAL, with GDAL's warnings kept for the message.
 
@@ -652,10 +675,10 @@ def _read_with_gdal(path: Path, source: str, layer: str | None) -> gpd.GeoDataFr
     # GDAL refuses GeoJSON objects over 200 MB of parse tree (a ~2M-vertex polygon) by default
     # and then calls the file "not recognized"; borderkit reads them (memory is the only limit).
     pyogrio.set_gdal_config_options({"OGR_GEOJSON_MAX_OBJ_SIZE": "0"})
-    with warnings.catch_warnings(record=True) as caught:
+    with _gdal_safe_path(path) as gdal_path, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+            names = [str(n) for n in pyogrio.list_layers(gdal_path)[:, 0]]
         except Exception as exc:
             raise InputError(
                 f"{source!r} is not a geodata file GDAL can open ({_gdal_reason(exc, [])}). "
@@ -666,7 +689,7 @@ def _read_with_gdal(path: Path, source: str, layer: str | None) -> gpd.GeoDataFr
         if layer is not None and layer not in names:
             raise InputError(f"{source!r} has no layer {layer!r}. Its layers: {', '.join(names)}.")
         try:
-            return gpd.read_file(path, layer=layer)
+            return gpd.read_file(gdal_path, layer=layer)
         except Exception as exc:
             warned = [str(w.message) for w in caught]
             raise InputError(f"{source!r} could not be read: {_gdal_reason(exc, warned)}.") from None

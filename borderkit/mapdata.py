@@ -14,7 +14,7 @@ import geopandas as gpd
 from borderkit.errors import UsageError
 from borderkit.events import parse_date
 
-__all__ = ["DEFAULT_LAYERS", "map_frames", "load_user_layer", "terrain_overlays"]
+__all__ = ["DEFAULT_LAYERS", "map_frames", "load_user_layer", "user_layers", "terrain_overlays"]
 
 DEFAULT_LAYERS = (
     "countries",
@@ -37,22 +37,60 @@ def _horizon(events: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame) -> str:
     return (last + dt.timedelta(days=183)).isoformat()
 
 
-def load_user_layer(path: str, *, stdin_text: str | None = None) -> gpd.GeoDataFrame:
-    """Read and validate a user's layer with the same checks as ``borderkit area`` (any geometry type)."""
+def load_user_layer(
+    path: str,
+    *,
+    stdin_text: str | None = None,
+    layer: str | None = None,
+    crs: str | None = None,
+    fix: bool = False,
+    swap_xy: bool = False,
+    axis_check: bool = True,
+    notes: list[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read and validate a user's layer with the same checks as ``borderkit area`` (any geometry type).
+
+    ``path`` ``-`` means GeoJSON text in ``stdin_text``. ``layer``, ``crs``, ``fix``,
+    ``swap_xy`` and ``axis_check`` are the CLI's ``--layer``, ``--crs``, ``--fix``,
+    ``--swap-xy`` and ``--axis-check``, which the error messages suggest. What was assumed
+    or repaired is appended to ``notes``.
+    """
     from borderkit.io import read_user_geodata
     from borderkit.validate import check_axis_order, check_crs, check_not_empty, check_valid
 
     what = "stdin" if path == "-" else f"file {path!r}"
-    gdf = read_user_geodata(path, stdin_text=stdin_text)
+    gdf = read_user_geodata(path, layer=layer, stdin_text=stdin_text)
     check_not_empty(gdf, what)
-    gdf, _ = check_crs(gdf, what)
-    gdf, _ = check_axis_order(gdf, what)
-    gdf, _ = check_valid(gdf, what)
+    said: list[str] = []
+    if swap_xy:  # swap first: a swapped file may not even pass as lon/lat otherwise
+        gdf, said = check_axis_order(gdf, what, swap=True)
+    gdf, more = check_crs(gdf, what, crs=crs)
+    said += more
+    if not swap_xy:
+        gdf, more = check_axis_order(gdf, what, check=axis_check)
+        said += more
+    gdf, more = check_valid(gdf, what, fix=fix)
+    if notes is not None:
+        notes += said + more
     if "name" not in gdf:
         gdf["name"] = [f"feature {i + 1}" for i in range(len(gdf))]
     if "source" not in gdf:
-        gdf["source"] = f"user file {path}"
+        gdf["source"] = "user layer (stdin)" if path == "-" else f"user file {path}"
     return gdf
+
+
+def user_layers(paths: Sequence[str], **options) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
+    """Return the frames of the user's layers (keyed ``user:<n>:<path>``) and their attributions.
+
+    ``options`` go to :func:`load_user_layer`. ``-`` (stdin) may be given once.
+    """
+    if list(paths).count("-") > 1:
+        raise UsageError("--add - (GeoJSON on stdin) can be given only once. Save the other layers to files.")
+    frames, attributions = {}, []
+    for i, path in enumerate(paths):
+        frames[f"user:{i + 1}:{path}"] = load_user_layer(path, **options)
+        attributions.append("user layer (stdin)" if path == "-" else f"user layer {path}")
+    return frames, attributions
 
 
 def map_frames(
@@ -72,11 +110,10 @@ def map_frames(
     from borderkit.registry import layers as registry_layers
     from borderkit.zones import MODEL_NOTE, active
 
-    names = list(layers) if layers else list(DEFAULT_LAYERS)
     registry = registry_layers()
-    unknown = [n for n in names if n != "zones" and n not in registry]
-    if unknown:
-        registry.query_name(unknown[0])  # raises with close matches
+    # canonical names first (query_name ignores case and punctuation, and raises with close
+    # matches), so every later lookup uses the registry's own key
+    names = [n if n == "zones" else registry.query_name(n)["name"] for n in (layers or DEFAULT_LAYERS)]
     if date is not None:
         parse_date(date, "--date")
     events, sectors = load("events"), load("sectors")
@@ -88,19 +125,19 @@ def map_frames(
     for name in names:
         if name == "zones":
             z = model.zones("soviet_line")
-            z = z.assign(start=z["date"], end=[e or horizon for e in z["end_date"]])
+            z = z.assign(start=z["date"], end=[e if isinstance(e, str) and e else horizon for e in z["end_date"]])
             frames[name] = z[active(z, on)] if date else z
             attributions.append("zones modelled by borderkit from the seed reports")
             continue
-        gdf = load(registry.query_name(name)["name"])
+        gdf = load(name)
         if name == "events":
             gdf = gdf.assign(start=gdf["date"], end=horizon)
             gdf = gdf[gdf["date"].map(parse_date) <= parse_date(on)] if date else gdf
         frames[name] = gdf
         attributions.append(registry[name]["attribution"])
-    for i, path in enumerate(add):
-        frames[f"user:{i + 1}:{path}"] = load_user_layer(path)
-        attributions.append(f"user layer {path}")
+    more, credits = user_layers(add)
+    frames.update(more)
+    attributions += credits
     from borderkit.model import Scenario
 
     footprint = model.footprint(Scenario(), on)

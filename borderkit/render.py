@@ -1,12 +1,14 @@
 """Interactive Folium maps: sourced layers, time control, summary panel; deterministic and offline.
 
-folium is imported inside the functions that need it. Every property value shown in a
-popup, tooltip or table is HTML-escaped first: feature properties are untrusted text.
+folium is imported inside the functions that need it. Feature properties, file and layer
+names, and everything else given to :func:`build_map` are untrusted text: each string bound
+for the page goes through :func:`borderkit.safehtml.escape_text` (inert as HTML and as a
+Jinja template), and borderkit's own HTML goes in through :func:`borderkit.safehtml.raw_html`
+(output, never compiled). See :mod:`borderkit.safehtml` for why both are needed.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +24,7 @@ import shapely
 
 from borderkit.errors import UsageError
 from borderkit.measure import area
+from borderkit.safehtml import escape_text, raw_html
 
 __all__ = [
     "PALETTE",
@@ -103,6 +106,7 @@ class MapReport:
     summary: dict = field(default_factory=dict)
     frames: dict = field(default_factory=dict)  # the unsimplified layers, for a static map of the same
     attributions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was assumed or repaired in the user's layers
 
 
 def _folium():
@@ -116,15 +120,18 @@ def _folium():
 
 # ---------------------------------------------------------------- data preparation (pure)
 def escape_properties(gdf: gpd.GeoDataFrame, fields: Iterable[str]) -> gpd.GeoDataFrame:
-    """Return a copy with the given columns as HTML-escaped strings ('' for missing)."""
-    out = gdf.copy()
+    """Return a copy with the given columns as escaped text ('' for missing), see :func:`escape_text`.
+
+    The index becomes 0..n-1: folium writes it into the page as each feature's id.
+    """
+    out = gdf.reset_index(drop=True)
     for col in fields:
         if col in out:
             out[col] = [
                 (
                     ""
                     if v is None or (isinstance(v, float) and np.isnan(v))
-                    else html.escape(f"{v:,.3f}" if isinstance(v, float) else str(v))
+                    else escape_text(f"{v:,.3f}" if isinstance(v, float) else v)
                 )
                 for v in out[col]
             ]
@@ -189,13 +196,15 @@ def prepare_layers(
         else:
             gdf = simplify_lines(gdf, tolerance_m)
         gdf = with_source_titles(gdf, sources)
+        # only these known keys go on: a property key reaches the page as a popup label and
+        # as JavaScript (folium's feature identifier), so user keys are never passed through
         keep = [
             c
             for c in gdf.columns
             if c in _POPUP_FIELDS
             or c in ("id", "kind", "claimant", "holder", "start", "end", "status", "rendering", "section")
         ]
-        gdf = escape_properties(gdf[[*keep, "geometry"]], keep)
+        gdf = escape_properties(gdf[[*keep, gdf.geometry.name]], keep)
         out[name] = gdf
     return out
 
@@ -253,6 +262,23 @@ def _fields(gdf: gpd.GeoDataFrame) -> list[str]:
     return [f for f in _POPUP_FIELDS if f in gdf.columns and (gdf[f] != "").any()]
 
 
+def _label(name: Any, label: str | None = None) -> str:
+    """Return the escaped label of a layer: ``label``, borderkit's label for ``name``, or ``name``."""
+    return escape_text(label or _LABELS.get(name, name))
+
+
+def _details(fields: list[str]) -> tuple[Any, Any]:
+    """Return (tooltip, popup) showing ``fields``, with escaped labels."""
+    folium = _folium()
+    if not fields:
+        return None, None
+    aliases = [escape_text(f) for f in fields]
+    return (
+        folium.GeoJsonTooltip(fields=fields[:1], aliases=aliases[:1]),
+        folium.GeoJsonPopup(fields=fields, aliases=aliases),
+    )
+
+
 def new_map(**kwargs: Any) -> Any:
     """Return a folium.Map that loads only what borderkit uses: Leaflet (no jQuery, Bootstrap, icon fonts)."""
     folium = _folium()
@@ -266,10 +292,9 @@ def new_map(**kwargs: Any) -> Any:
 def _add_layer(gdf: gpd.GeoDataFrame, *, name: str, m: Any, label: str | None = None, show: bool = True) -> Any:
     """Draw one prepared (escaped) layer as its own FeatureGroup; return its GeoJson layer."""
     folium = _folium()
-    group = folium.FeatureGroup(name=html.escape(label or _LABELS.get(name, name)), show=show)
-    fields = _fields(gdf)
+    group = folium.FeatureGroup(name=_label(name, label), show=show)
     points = gdf.geom_type.isin(["Point", "MultiPoint"]).all()
-    kwargs: dict[str, Any] = {"name": html.escape(name)}
+    kwargs: dict[str, Any] = {"name": escape_text(name)}
     if points:
         colour = PALETTE.get("place" if name == "places" else "user")
         kwargs["marker"] = folium.CircleMarker(radius=4, color=colour, fill=True, fill_opacity=0.9, weight=1)
@@ -281,12 +306,8 @@ def _add_layer(gdf: gpd.GeoDataFrame, *, name: str, m: Any, label: str | None = 
             }
     else:
         kwargs["style_function"] = lambda feature, n=name: _style(n, feature["properties"])
-    layer = folium.GeoJson(
-        gdf.__geo_interface__,
-        **kwargs,
-        tooltip=folium.GeoJsonTooltip(fields=fields[:1]) if fields else None,
-        popup=folium.GeoJsonPopup(fields=fields) if fields else None,
-    )
+    tooltip, popup = _details(_fields(gdf))
+    layer = folium.GeoJson(gdf.__geo_interface__, **kwargs, tooltip=tooltip, popup=popup)
     layer.add_to(group)
     group.add_to(m)
     return layer
@@ -298,13 +319,30 @@ def explore_layers(
     """Draw any GeoDataFrame onto a folium map (escaped, sourced popups); return the map.
 
     This is the free function notebooks call to add their own data to a borderkit map.
+    ``name``, ``label`` and the data are shown as text, never run as HTML or template.
     """
     m = m if m is not None else new_map()
     from borderkit.registry import sources
 
     prepared = prepare_layers({name: gdf}, tolerance_m=tolerance_m, sources=sources(), report=MapReport())
     _add_layer(prepared[name], name=name, m=m, label=label)
+    # a layer control lists the layers drawn before it: keep it after the new layer
+    folium = _folium()
+    for key in [k for k, child in m._children.items() if isinstance(child, folium.LayerControl)]:
+        m._children.move_to_end(key)
     return m
+
+
+def _dated(gdf: gpd.GeoDataFrame) -> bool:
+    """Whether every feature has a ``start`` and ``end`` date, which a time slider needs.
+
+    One bad date (text, or missing) corrupts the slider's interval tree and hides other
+    features, so a layer goes on the slider only when all its dates parse.
+    """
+    return all(
+        col in gdf and bool(pd.to_datetime(gdf[col], format="ISO8601", errors="coerce").notna().all())
+        for col in ("start", "end")
+    )
 
 
 def _timeline_layer(gdf: gpd.GeoDataFrame, name: str, m: Any) -> Any:
@@ -319,11 +357,11 @@ def _timeline_layer(gdf: gpd.GeoDataFrame, name: str, m: Any) -> Any:
         " fillOpacity: 0.95}); }"
     )
     style = JsCode("function(feature) { return " + json.dumps(_style(name, {})) + "; }")
-    group = folium.FeatureGroup(name=_LABELS.get(name, name))
+    group = folium.FeatureGroup(name=_label(name))
     timeline = folium.plugins.Timeline(gdf.__geo_interface__, pointToLayer=point, style=style)
-    fields = _fields(gdf)
-    folium.GeoJsonTooltip(fields=fields[:1]).add_to(timeline)
-    folium.GeoJsonPopup(fields=fields).add_to(timeline)
+    for detail in _details(_fields(gdf)):
+        if detail is not None:
+            detail.add_to(timeline)
     timeline.add_to(group)
     group.add_to(m)
     return timeline
@@ -331,10 +369,8 @@ def _timeline_layer(gdf: gpd.GeoDataFrame, name: str, m: Any) -> Any:
 
 def _html_panel(m: Any, html_text: str, *, position_css: str, css_class: str) -> None:
     """Add a fixed HTML panel (legend, summary) to the map; the text must already be escaped."""
-    from branca.element import Element
-
     m.get_root().html.add_child(
-        Element(f'<div class="{css_class}" style="position:absolute;z-index:1000;{position_css}">{html_text}</div>')
+        raw_html(f'<div class="{css_class}" style="position:absolute;z-index:1000;{position_css}">{html_text}</div>')
     )
 
 
@@ -343,17 +379,14 @@ def _legend_html(layers: Iterable[str]) -> str:
     for name in layers:
         if name == "events":
             rows += [
-                f'<div><span class="bk-dot" style="background:{c}"></span>{html.escape(t)}</div>'
+                f'<div><span class="bk-dot" style="background:{c}"></span>{escape_text(t)}</div>'
                 for t, c in EVENT_COLOURS.items()
             ]
             continue
         style = _style(name, {"claimant": "ARM", "holder": "AZE"})
         colour = style.get("color", "#999")
         dash = "dashed" if style.get("dashArray") else "solid"
-        rows.append(
-            f'<div><span class="bk-swatch" style="border:2px {dash} {colour}"></span>'
-            f"{html.escape(_LABELS.get(name, name))}</div>"
-        )
+        rows.append(f'<div><span class="bk-swatch" style="border:2px {dash} {colour}"></span>{_label(name)}</div>')
     if "countries" in layers:
         rows.insert(
             0,
@@ -365,20 +398,22 @@ def _legend_html(layers: Iterable[str]) -> str:
 
 
 def _summary_html(summary: Mapping) -> str:
+    """Return the summary panel; numbers go through float(), text through escape_text()."""
     band = summary.get("band")
     band_text = (
         (
-            f"<br>Monte Carlo ({summary['samples']} samples, seed {summary['seed']}): median "
-            f"{band['median_km2']:.0f} km², 5–95% {band['p5_km2']:.0f}–{band['p95_km2']:.0f} km²"
+            f"<br>Monte Carlo ({escape_text(summary['samples'])} samples, seed {escape_text(summary['seed'])}): "
+            f"median {float(band['median_km2']):.0f} km², "
+            f"5–95% {float(band['p5_km2']):.0f}–{float(band['p95_km2']):.0f} km²"
         )
         if band
         else ""
     )
-    estimates = "".join(f"<li>{html.escape(e)}</li>" for e in summary.get("estimates", []))
+    estimates = "".join(f"<li>{escape_text(e)}</li>" for e in summary.get("estimates", []))
     return (
         '<div class="bk-summary" id="bk-summary">'
-        f"<b>Modelled area on {html.escape(summary['date'])}: {summary['area_km2']:.1f} km²</b>"
-        f"{band_text}<br><small>{html.escape(summary['how'])}</small>"
+        f"<b>Modelled area on {escape_text(summary['date'])}: {float(summary['area_km2']):.1f} km²</b>"
+        f"{band_text}<br><small>{escape_text(summary['how'])}</small>"
         f"<details><summary>Published estimates</summary><ul>{estimates}</ul></details></div>"
     )
 
@@ -393,6 +428,12 @@ _CSS = """
 .bk-hatch { fill: url(#bk-hatch-aze) !important; }
 .bk-hatch-zone { fill: url(#bk-hatch-zone) !important; }
 .leaflet-container { background: #f4f4f1; }
+/* names and values are untrusted and of any length: clip them, never widen a control off the screen
+   (and no overflow-wrap: Chromium takes minutes to wrap a 100 000-character word) */
+.leaflet-control-layers-overlays label, .bk-legend div, .leaflet-tooltip, .search-tip {
+  max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.bk-summary, .leaflet-popup-content { max-height: 50vh; overflow: auto; }
+.leaflet-control-attribution { max-width: 60vw; max-height: 30vh; overflow: auto; }
 </style>
 <svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>
 <pattern id="bk-hatch-aze" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
@@ -446,8 +487,8 @@ def _attribution(m: Any, texts: Iterable[str]) -> None:
         {% endmacro %}""")
 
     el = Attribution()
-    parts = dict.fromkeys(p.strip() for t in texts for p in t.split(";") if p.strip())
-    el.text = "Data: " + "; ".join(html.escape(p) for p in parts) + " | borderkit"
+    parts = dict.fromkeys(p.strip() for t in texts for p in str(t).split(";") if p.strip())
+    el.text = "Data: " + "; ".join(escape_text(p) for p in parts) + " | borderkit"
     el.add_to(m)
 
 
@@ -468,6 +509,9 @@ def build_map(
     With no ``date``, events get a time slider; with one, the map shows that date's state.
     ``overlays`` are raster images (``name``, RGBA ``image``, lon/lat ``bounds``) such as
     hillshade and viewshed.
+
+    Every string given (frame names, property values, attributions, summary, overlay
+    names, ``date``) is untrusted: it is shown as text and never runs as HTML or template.
     """
     if basemap not in BASEMAPS:
         raise UsageError(f"Unknown basemap {basemap!r}. Allowed: {', '.join(BASEMAPS)}.")
@@ -480,21 +524,27 @@ def build_map(
     if basemap != "none":
         url, attr, label = BASEMAPS[basemap]
         folium.TileLayer(url, attr=attr, name=label).add_to(m)
-    from branca.element import Element
-
-    m.get_root().header.add_child(Element(f'<meta name="generator" content="{GENERATOR}">'))
-    m.get_root().header.add_child(Element(_CSS))
+    m.get_root().header.add_child(raw_html(f'<meta name="generator" content="{GENERATOR}">'))
+    m.get_root().header.add_child(raw_html(_CSS))
     for overlay in overlays:  # raster overlays (hillshade, viewshed) go under the vector layers
-        w, s_, e, n = overlay["bounds"]
-        group = folium.FeatureGroup(name=html.escape(overlay["name"]))
-        folium.raster_layers.ImageOverlay(overlay["image"], bounds=[[s_, w], [n, e]], opacity=1.0).add_to(group)
+        w, s_, e, n = (float(v) for v in overlay["bounds"])
+        group = folium.FeatureGroup(name=escape_text(overlay["name"]))
+        image = np.asarray(overlay["image"], dtype="uint8")  # an array, never a URL or text
+        folium.raster_layers.ImageOverlay(image, bounds=[[s_, w], [n, e]], opacity=1.0).add_to(group)
         group.add_to(m)
         report.layers.append(overlay["name"])
     timelines, search_layer = [], None
     for name, gdf in prepared.items():
-        if date is None and "start" in gdf.columns:
+        timed = date is None and "start" in gdf.columns
+        if timed and _dated(gdf):
             timelines.append(_timeline_layer(gdf, name, m))
-        elif len(gdf):
+            continue
+        if timed:
+            report.notes.append(
+                f"layer {name!r}: not every feature has start and end dates (YYYY-MM-DD), "
+                "so it is drawn without the time slider."
+            )
+        if len(gdf):
             layer = _add_layer(gdf, name=name, m=m, show=name not in ("soviet_line_ne10m", "provinces", "communities"))
             search_layer = layer if name == "places" else search_layer
     if timelines:
@@ -528,7 +578,7 @@ def build_map(
     if date is not None:
         _html_panel(
             m,
-            f'<div class="bk-summary">State on {html.escape(date)}</div>',
+            f'<div class="bk-summary">State on {escape_text(date)}</div>',
             position_css="bottom:10px;left:10px;",
             css_class="bk-date",
         )
@@ -549,20 +599,26 @@ def make_map(
     seed: int = 0,
     dem: str | None = None,
     m: Any = None,
+    add_options: Mapping[str, Any] | None = None,
 ) -> tuple[Any, MapReport]:
     """Gather the data (bundled layers, zones, user layers, DEM overlays) and build the map.
 
-    The one call behind ``borderkit map`` and :func:`explore`.
+    The one call behind ``borderkit map`` and :func:`explore`. ``add`` are the user's
+    layer files (``-``: GeoJSON text in ``add_options["stdin_text"]``), read with
+    ``add_options`` (see :func:`borderkit.mapdata.load_user_layer`).
     """
-    from borderkit.mapdata import map_frames, terrain_overlays
+    from borderkit.mapdata import map_frames, terrain_overlays, user_layers
     from borderkit.registry import sources
 
-    frames, attributions, summary = map_frames(layers=layers, date=date, add=add, samples=samples, seed=seed)
+    notes: list[str] = []
+    user, credits = user_layers(add, **(add_options or {}), notes=notes)  # first: a bad file fails fast
+    frames, attributions, summary = map_frames(layers=layers, date=date, samples=samples, seed=seed)
+    frames, attributions = {**frames, **user}, [*attributions, *credits]
     overlays = []
     if dem:
         overlays = terrain_overlays(dem, frames)
         attributions = [*attributions, f"terrain from {Path(dem).name}"]
-    return build_map(
+    m, report = build_map(
         frames,
         basemap=basemap,
         tolerance_m=tolerance_m,
@@ -573,6 +629,8 @@ def make_map(
         m=m,
         overlays=overlays,
     )
+    report.notes = [*notes, *report.notes]
+    return m, report
 
 
 def explore(

@@ -14,6 +14,11 @@ from borderkit.errors import UsageError
 __all__ = ["static_map"]
 
 
+def _plain(text: object) -> str:
+    """Return text that matplotlib draws as it is: a ``$`` would start mathtext (and can fail to parse)."""
+    return str(text).replace("$", r"\$")
+
+
 def _scale_bar(ax, lon: float, lat: float, km: float) -> None:
     """Draw a ``km``-long scale bar starting at (lon, lat), its length computed geodesically."""
     end_lon, _, _ = Geod(ellps="WGS84").fwd(lon, lat, 90, km * 1000)
@@ -90,7 +95,8 @@ def static_map(
                     handles.append(Line2D([], [], marker="o", ls="", color=colour, markeredgecolor="#333", label=kind))
         else:
             gdf.plot(ax=ax, color=PALETTE["user"], alpha=0.5)
-            handles.append(Patch(color=PALETTE["user"], alpha=0.5, label=name))
+            short = name if len(name) <= 80 else name[:79] + "…"  # a path can be 4 096 characters long
+            handles.append(Patch(color=PALETTE["user"], alpha=0.5, label=_plain(short)))
     ax.set_xlim(xmin - pad, xmax + pad)
     ax.set_ylim(ymin - pad, ymax + pad)
     ax.set_aspect(1 / math.cos(math.radians((ymin + ymax) / 2)))  # equal distances at the map's latitude
@@ -105,11 +111,11 @@ def static_map(
         arrowprops={"arrowstyle": "-|>", "color": "black"},
     )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9)
-    ax.set_title(f"{title}\nstate on {date}", fontsize=11)
+    ax.set_title(_plain(f"{title}\nstate on {date}"), fontsize=11)
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     text = "Data: " + "; ".join(dict.fromkeys(p.strip() for t in attributions for p in t.split(";") if p.strip()))
-    fig.text(0.01, 0.005, text + ". Zones are modelled hypotheses, not surveyed lines.", fontsize=6, wrap=True)
-    with atomic_write(path, "wb") as fobj:
+    fig.text(0.01, 0.005, _plain(text) + ". Zones are modelled hypotheses, not surveyed lines.", fontsize=6, wrap=True)
+    with atomic_write(path, "wb", option="--png") as fobj:
         fig.savefig(fobj, format="png", dpi=130, bbox_inches="tight")
     plt.close(fig)

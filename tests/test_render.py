@@ -2,13 +2,14 @@ import html
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
 import borderkit
 from borderkit.mapdata import map_frames
 from borderkit.registry import sources
-from borderkit.render import build_map, escape_properties, explore, simplify_coverage, to_html
+from borderkit.render import build_map, escape_properties, explore, explore_layers, simplify_coverage, to_html
 
 XSS = '<img src=x onerror="window.__bk_xss=1">'
 
@@ -141,3 +142,30 @@ def test_user_layer_is_validated_and_escaped(cli, tmp_path):
     text = out.read_text()
     assert XSS not in text
     assert html.escape(XSS).replace("&", "\\u0026") in text  # escaped, then JSON-encoded by folium
+
+
+def test_zone_and_event_dates_suit_the_time_slider_and_bad_dates_are_noted(frames):
+    f, _, _ = frames
+    for name in ("zones", "events"):
+        assert pd.to_datetime(f[name]["end"], format="ISO8601").notna().all(), name
+    bad = gpd.GeoDataFrame(
+        {"name": ["a", "b"], "start": ["soon", "2021-05-12"], "end": "2022-01-01"},
+        geometry=[shapely.Point(45, 40), shapely.Point(45.1, 40)],
+        crs=4326,
+    )
+    m, report = build_map({"mine": bad}, sources=sources(), attributions=[], tolerance_m=0)
+    assert report.notes == [
+        "layer 'mine': not every feature has start and end dates (YYYY-MM-DD), so it is drawn without the time slider."
+    ]
+    assert "timelineSliderControl" not in to_html(m)
+
+
+def test_explore_layers_onto_a_built_map_stays_in_the_layer_control():
+    folium = pytest.importorskip("folium")
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(45, 40)], crs=4326)
+    m, _ = build_map({"places": gdf}, sources=sources(), attributions=[], tolerance_m=0)
+    explore_layers(gdf, name="mine", m=m, label="My layer")
+    kinds = [type(child) for child in m._children.values()]
+    # the control lists the layers defined before it in the page's script
+    assert kinds.index(folium.LayerControl) > max(i for i, k in enumerate(kinds) if k is folium.FeatureGroup)
+    assert '"My layer"' in to_html(m)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from borderkit.cli.helpers import check_output_path
+from borderkit.cli.helpers import check_output_path, notes_to_stderr
+from borderkit.cli.options import (
+    FiniteFloat,
+    axis_check_opt,
+    crs_opt,
+    date_handler,
+    fix_opt,
+    layer_opt,
+    swap_xy_opt,
+)
 
 __all__ = ["map_cmd"]
 
@@ -14,6 +24,8 @@ __all__ = ["map_cmd"]
 def _may_replace(path: Path, overwrite: bool) -> bool:
     """Whether an existing output may be replaced: it is a previous borderkit map, or --overwrite."""
     if overwrite or not path.exists():
+        return True
+    if not path.is_file():  # a device or FIFO is streamed to, never replaced: nothing to protect
         return True
     from borderkit.render import GENERATOR
 
@@ -31,9 +43,26 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     type=click.Path(dir_okay=False),
     help="HTML file to write (atomically).",
 )
-@click.option("--date", default=None, help="Show the state on this date (YYYY-MM-DD) instead of a time slider.")
+@click.option(
+    "--date",
+    default=None,
+    callback=date_handler,
+    help="Show the state on this date (YYYY-MM-DD) instead of a time slider.",
+)
 @click.option("--layers", default=None, help="Comma-separated layer names (default: all map layers).")
-@click.option("--add", "add", multiple=True, type=click.Path(), help="Overlay your own layer file (repeatable).")
+@click.option(
+    "--add",
+    "add",
+    multiple=True,
+    type=click.Path(),
+    help="Overlay your own layer file, or - for GeoJSON on stdin (repeatable).",
+)
+# How to read the --add layers: the same options, checks and messages as `borderkit area`.
+@layer_opt
+@crs_opt
+@fix_opt
+@swap_xy_opt
+@axis_check_opt
 @click.option(
     "--basemap",
     type=click.Choice(["osm", "imagery", "none"]),
@@ -46,7 +75,7 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
 @click.option(
     "--tolerance",
     "tolerance_m",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(0, 100_000, unit="m"),
     default=50.0,
     show_default=True,
     help="Simplification tolerance in metres (coverage-preserving for polygons); 0 keeps every vertex.",
@@ -66,17 +95,41 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     help="DEM GeoTIFF: adds a hillshade and the viewshed of the reported positions.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing file that borderkit did not write.")
-def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, samples, seed, dem, overwrite):
+def map_cmd(
+    output,
+    date,
+    layers,
+    add,
+    layer,
+    crs,
+    fix,
+    swap_xy,
+    axis_check,
+    basemap,
+    offline,
+    png,
+    tolerance_m,
+    samples,
+    seed,
+    dem,
+    overwrite,
+):
     """Write an interactive map of the bundled layers, modelled zones and events.
+
+    Your own layers (--add) are read and checked like `borderkit area` inputs: --layer,
+    --crs, --fix, --swap-xy and --no-axis-check apply to each of them.
 
     \b
     $ borderkit map                                   # borderkit-map.html, time slider
     $ borderkit map --offline -o map.html             # self-contained, works with no network
     $ borderkit map --date 2022-12-31 --png map.png   # the state on one date, plus a PNG
     $ borderkit map --add my_positions.geojson --basemap osm
+    $ cat positions.geojson | borderkit map --add - --crs EPSG:32638
     """
+    from borderkit.cli.helpers import guard_outputs
     from borderkit.errors import UsageError
 
+    guard_outputs({"-o": output, "--png": png}, inputs=[*add, dem])
     target = Path(output)
     check_output_path(output, "-o")
     check_output_path(png, "--png")
@@ -89,9 +142,26 @@ def map_cmd(output, date, layers, add, basemap, offline, png, tolerance_m, sampl
     from borderkit.render import make_map, to_html
 
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
+    stdin_text = sys.stdin.read() if "-" in add else None
     m, report = make_map(
-        layers=names, date=date, add=add, basemap=basemap, tolerance_m=tolerance_m, samples=samples, seed=seed, dem=dem
+        layers=names,
+        date=date,
+        add=add,
+        basemap=basemap,
+        tolerance_m=tolerance_m,
+        samples=samples,
+        seed=seed,
+        dem=dem,
+        add_options={
+            "stdin_text": stdin_text,
+            "layer": layer,
+            "crs": crs,
+            "fix": fix,
+            "swap_xy": swap_xy,
+            "axis_check": axis_check,
+        },
     )
+    notes_to_stderr(report.notes)
     summary = report.summary
     text = to_html(m, offline=offline)
     with atomic_write(target, "w", encoding="utf-8") as fobj:

@@ -131,6 +131,32 @@ def test_area_bad_files(hostile, tmp_path, name, text, says):
     hostile("area", path, inputs=[path], exit=1, says=[says])
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["a;b.geojson", "a!b.geojson", "GeoJSON:x.geojson", "x.zip!y.geojson", "a#b?c.geojson", "zone 1 (é).geojson"],
+)
+def test_file_names_gdal_would_parse_as_uris_read_the_named_file(hostile, tmp_path, monkeypatch, name):
+    """pyogrio reads ';', '!' and 'DRIVER:' in a path as URI syntax; the file named must be the file read."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text(json.dumps(feature({"type": "Polygon", "coordinates": POLY})))
+    out = hostile("area", name, "--format", "json", "--precision", "-1", inputs=[tmp_path / name], exit=0)
+    expected = abs(pyproj.Geod(ellps="WGS84").polygon_area_perimeter(*zip(*POLY[0], strict=True))[0]) / 1e6
+    assert json.loads(out.stdout)[0]["area_km2"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_shapefile_with_uri_characters_keeps_its_sidecars(hostile, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    plain = tmp_path / "plain.shp"
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.Polygon(POLY[0])], crs=4326).to_file(plain)
+    for part in tmp_path.glob("plain.*"):  # GDAL cannot write such a name either: rename after
+        part.rename(tmp_path / ("a;b!c" + part.suffix))
+    path = tmp_path / "a;b!c.shp"
+    out = hostile("area", path, "--format", "json", "--precision", "-1", inputs=[path], exit=0)
+    assert json.loads(out.stdout)[0]["name"] == "x"  # the .dbf was found beside the .shp
+
+
 def test_missing_file_names_the_path(hostile, tmp_path):
     hostile("area", tmp_path / "nope.geojson", exit=2, says=["nope.geojson"])
 
@@ -228,27 +254,38 @@ def test_inverted_date_range(hostile):
     hostile("events", "--from", "2022-01-01", "--to", "2021-01-01", exit=2, says=["--from", "--to"])
 
 
-# ---------------------------------------------------------------- estimates CSVs
-HEADER = "id,value,unit,qualifier,date,who,source,quote,covers\n"
-ESTIMATES = [
+# ---------------------------------------------------------------- figures CSVs
+HEADER = "id,value,unit,qualifier,date,who,components,source,quote\n"
+FIGURES = [
     ("empty", "", "CSV"),
     ("header-only", "id,value\n", "column"),
     ("wrong-columns", "a,b\n1,2\n", "column"),
-    ("value-text", HEADER + "x,abc,km2,about,2022-01-01,me,s,q,all\n", "not a number"),
-    ("value-negative", HEADER + "x,-5,km2,about,2022-01-01,me,s,q,all\n", "positive"),
-    ("value-nan", HEADER + "x,nan,km2,about,2022-01-01,me,s,q,all\n", "positive"),
-    ("value-inf", HEADER + "x,inf,km2,about,2022-01-01,me,s,q,all\n", "positive"),
-    ("bad-date", HEADER + "x,5,km2,about,notadate,me,s,q,all\n", "YYYY-MM-DD"),
+    ("value-text", HEADER + "x,abc,km2,about,2022-01-01,me,may-2021,s,q\n", "not a number"),
+    ("value-negative", HEADER + "x,-5,km2,about,2022-01-01,me,may-2021,s,q\n", "positive"),
+    ("value-nan", HEADER + "x,nan,km2,about,2022-01-01,me,may-2021,s,q\n", "positive"),
+    ("value-inf", HEADER + "x,inf,km2,about,2022-01-01,me,may-2021,s,q\n", "positive"),
+    ("bad-date", HEADER + "x,5,km2,about,notadate,me,may-2021,s,q\n", "YYYY-MM-DD"),
+    ("unknown-component", HEADER + "x,5,km2,about,2022-01-01,me,no-such-part,s,q\n", "no-such-part"),
+    ("bad-qualifier", HEADER + "x,5,km2,roughly-ish,2022-01-01,me,may-2021,s,q\n", "roughly-ish"),
     ("binary", "\x00\x01\x02", "column"),
     ("unclosed-quote", 'id,value\n"x,5\n', "CSV"),
 ]
 
 
-@pytest.mark.parametrize("label, text, says", ESTIMATES, ids=[c[0] for c in ESTIMATES])
-def test_bad_estimates(hostile, tmp_path, label, text, says):
+@pytest.mark.parametrize("label, text, says", FIGURES, ids=[c[0] for c in FIGURES])
+def test_bad_figures(hostile, tmp_path, label, text, says):
     path = tmp_path / f"{label}.csv"
     path.write_text(text)
-    hostile("reconcile", "--samples", "0", "--estimates", path, inputs=[path], exit=1, says=[says])
+    hostile("reconcile", "--samples", "0", "--figures", path, inputs=[path], exit=1, says=[says])
+
+
+def test_formula_in_a_figure_id_is_defused_in_csv(hostile, tmp_path):
+    path = tmp_path / "figures.csv"
+    path.write_text(HEADER + '=HYPERLINK("http://x"),41,km2,about,2021-11-17,me,may-2021,s,q\n')
+    out = hostile("reconcile", "--samples", "0", "--figures", path, "--format", "csv", inputs=[path], exit=0)
+    cells = [c for line in out.stdout.splitlines() for c in line.split(",")]
+    assert any(c.lstrip('"').startswith("'=HYPERLINK") for c in cells), out.stdout
+    assert not any(c.lstrip('"').startswith("=") for c in cells), out.stdout
 
 
 # ---------------------------------------------------------------- DEMs
