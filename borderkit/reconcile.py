@@ -1,303 +1,742 @@
-"""Reconcile published area estimates with the model: which hypotheses reproduce each figure.
+"""Reconcile the published figures: read components and figures, measure their geometry, build the account.
 
-Hypotheses are data (:data:`HYPOTHESES`), not code branches: each one names the
-:class:`~borderkit.model.Scenario` fields it changes. For every estimate the search
-evaluates the default scenario, every single hypothesis and every pair from different
-dimensions, and ranks them by how well they meet the figure *as qualified* ("at least X"
-is met by anything >= X). These are hypotheses that reproduce numbers, not findings
-about what happened.
+This module joins the data (a case's components and figures, as tables) to the pure
+account (:mod:`borderkit.account`): it validates the tables row by row, measures what the
+mechanisms need from the geometry (each component's pieces, their latitude, their area
+under other renderings of the line), and lays the account out as tables and as the JSON
+document ``borderkit reconcile --format json`` prints. Nothing here names a case: component
+ids, layers and sectors come from the tables.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
+import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from borderkit.account import (
+    KINDS,
+    MECHANISMS,
+    QUALIFIERS,
+    SCOPES,
+    Account,
+    Component,
+    Feature,
+    Figure,
+    Geometry,
+    build_account,
+    figure_sigma,
+)
 from borderkit.errors import InputError
-from borderkit.model import MI2_PER_KM2, AreaModel, Scenario
 
 __all__ = [
+    "COMPONENT_COLUMNS",
+    "FIGURE_COLUMNS",
+    "FIGURE_OPTIONAL",
+    "UNITS",
     "HEADER",
-    "QUALIFIERS",
-    "HYPOTHESES",
-    "Hypothesis",
-    "validate_estimates",
-    "hypotheses_for",
-    "meets",
-    "explain",
-    "implied_depth",
-    "ratios",
+    "validate_components",
+    "validate_figures",
+    "to_components",
+    "to_figures",
+    "parse_covers",
+    "component_geometry",
+    "measure_priors",
     "reconcile",
+    "frames",
+    "document",
+    "outlier_notes",
+    "null_note",
+    "render",
 ]
 
 HEADER = (
-    "These are hypotheses that reproduce the published numbers from borderkit's modelled zones, "
-    "not findings about what happened on the ground."
+    "One account of the published figures: component areas fitted to every independent figure at "
+    "once, each figure read as the components its source says it covers."
 )
-
-QUALIFIERS = ("about", "at least", "more than", "between", "exactly")
-REQUIRED = ("id", "value", "unit", "qualifier", "date", "who", "covers", "source")
-
-
-@dataclasses.dataclass(frozen=True)
-class Hypothesis:
-    """One way a published figure may have been made: a dimension and the scenario fields it sets."""
-
-    key: str
-    dimension: str
-    sets: tuple[tuple[str, object], ...]
-    text: str
-
-
-def _h(key: str, dimension: str, text: str, **sets) -> Hypothesis:
-    return Hypothesis(key, dimension, tuple(sets.items()), text)
-
-
-#: The hypotheses that do not depend on the data (baselines and provinces are added per model).
-HYPOTHESES: tuple[Hypothesis, ...] = (
-    _h("time:episode", "time", "only the latest episode up to the estimate's date", time_scope="episode"),
-    _h("space:+exclaves", "exclaves", "adds exclaves held by Azerbaijan since the 1990s (Artsvashen)", exclaves=True),
-    _h("method:equal-area", "method", "planar equal-area projection", method="equal-area"),
-    _h("method:utm", "method", "planar area in UTM", method="utm"),
-    _h("method:web-mercator", "method", "planar area in Web Mercator (web maps)", method="web-mercator"),
-    _h("method:spherical", "method", "area on a sphere", method="spherical"),
-    _h("unit:mi2-read-as-km2", "unit", "an area in square miles printed as km²", unit_mixup="mi2-read-as-km2"),
-    _h("unit:km2-read-as-mi2", "unit", "km² taken for square miles and converted again", unit_mixup="km2-read-as-mi2"),
+COMPONENT_COLUMNS = (
+    "id",
+    "label",
+    "claimant",
+    "holder",
+    "kind",
+    "start",
+    "end",
+    "covers",
+    "prior_low_km2",
+    "prior_high_km2",
+    "prior_basis",
 )
+FIGURE_COLUMNS = ("id", "value", "unit", "qualifier", "date", "who", "components", "source", "quote")
+FIGURE_OPTIONAL = (
+    "value_high",
+    "scope",
+    "precision",
+    "repeats",
+    "supersedes",
+    "address",
+    "evidence",
+    "date_precision",
+    "note",
+)
+#: Units a figure may be given in, and km² per unit.
+UNITS = {"km2": 1.0, "ha": 0.01, "mi2": 2.589988110336}
+#: Width of the text output: lines are wrapped to fit a 100-column terminal.
+WIDTH = 100
+#: Smallest prior low end (km²): one position, where no reported depth bounds a zone from below.
+PRIOR_FLOOR_KM2 = 0.1
 
 
-def hypotheses_for(model: AreaModel, *, dem=None) -> list[Hypothesis]:
-    """Return the full hypothesis registry for a model: the fixed ones plus baselines, provinces, surface."""
-    found = list(HYPOTHESES)
-    for name in model.baseline_names:
-        if name != "soviet_line":
-            found.append(_h(f"baseline:{name}", "baseline", f"baseline {name}", baseline=name))
-    for name in sorted(set(model.sectors["province"])):
-        found.append(_h(f"space:{name}", "space", f"only the part in {name}", space_scope=name))
-    if dem is not None:
-        found.append(_h("method:surface", "method", "3D terrain surface area", method="surface"))
-    return found
+# ----------------------------------------------------------------------------- validation
+def _date(text: str, where: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise InputError(f"{where}: {what} {text!r} is not a date. Use YYYY-MM-DD, e.g. 2021-05-12.") from None
 
 
-def validate_estimates(table: pd.DataFrame) -> pd.DataFrame:
-    """Check an estimates table row by row; raise :class:`InputError` naming the first bad row.
+def _positive(text: object, where: str, what: str) -> float:
+    try:
+        value = float(str(text).replace(",", ""))
+    except ValueError:
+        raise InputError(f"{where}: {what} {text!r} is not a number. Give a number, e.g. 41.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(f"{where}: {what} {text!r} must be a positive finite number.")
+    return value
+
+
+def _missing(table: pd.DataFrame, required: Sequence[str], name: str, optional: Sequence[str] = ()) -> None:
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        extra = f"; optional: {', '.join(optional)}" if optional else ""
+        raise InputError(
+            f"The {name} file lacks column(s) {', '.join(missing)}. Required: {', '.join(required)}{extra}."
+        )
+
+
+def _unique(table: pd.DataFrame, name: str) -> None:
+    dup = table["id"][table["id"].duplicated()]
+    if len(dup):
+        row = int(dup.index[0]) + 2
+        raise InputError(f"{name} row {row}: id {dup.iloc[0]!r} is used twice. Give every row its own id.")
+
+
+def parse_covers(text: str) -> list[tuple[str, str]]:
+    """Return the (layer, feature id) pairs of a ``covers`` cell: ``layer:id`` items separated by ``;``."""
+    pairs = []
+    for item in filter(None, (s.strip() for s in str(text).split(";"))):
+        layer, sep, fid = item.partition(":")
+        if not sep or not layer or not fid:
+            raise ValueError(item)
+        pairs.append((layer.strip(), fid.strip()))
+    return pairs
+
+
+def _check_component(row: pd.Series, where: str) -> None:
+    for col in ("id", "label", "claimant", "holder", "prior_basis"):
+        if not str(row[col]).strip():
+            raise InputError(f"{where}: {col} is empty. Every component needs it.")
+    if row["kind"] not in KINDS:
+        raise InputError(f"{where}: kind {row['kind']!r} is not one of {', '.join(KINDS)}.")
+    start = _date(row["start"], where, "start")
+    if str(row["end"]).strip() and _date(row["end"], where, "end") < start:
+        raise InputError(f"{where}: end {row['end']} is before start {row['start']}.")
+    low = _positive(row["prior_low_km2"], where, "prior_low_km2")
+    high = _positive(row["prior_high_km2"], where, "prior_high_km2") if row["prior_high_km2"] else math.inf
+    if low > high:
+        raise InputError(f"{where}: prior_low_km2 {low:g} is above prior_high_km2 {high:g}.")
+    try:
+        parse_covers(row["covers"])
+    except ValueError as exc:
+        raise InputError(f"{where}: covers item {exc.args[0]!r} is not layer:feature-id.") from None
+
+
+def validate_components(table: pd.DataFrame) -> pd.DataFrame:
+    """Check a components table row by row; raise :class:`InputError` naming the first bad row.
 
     Row numbers count the header as row 1, as a spreadsheet shows them.
     """
-    missing = [c for c in REQUIRED if c not in table.columns]
-    if missing:
-        raise InputError(
-            f"The estimates file lacks column(s) {', '.join(missing)}. "
-            f"Required: {', '.join(REQUIRED)}; optional: value_high, quote, date_precision."
-        )
-    from borderkit.events import parse_date
-
-    out = table.copy()
+    _missing(table, COMPONENT_COLUMNS, "components")
+    out = table.fillna("").astype(str)
     for i, row in out.iterrows():
-        where = f"estimates row {i + 2} (id {row['id']!r})"
-        try:
-            value = float(row["value"])
-        except (TypeError, ValueError):
-            raise InputError(f"{where}: value {row['value']!r} is not a number. Give the figure, e.g. 127.") from None
-        if not math.isfinite(value) or value <= 0:
-            raise InputError(f"{where}: value {value} must be a positive number of km².")
-        if row["unit"] != "km2":
-            raise InputError(f"{where}: unit {row['unit']!r} is not supported. Use km2 (convert other units first).")
-        if row["qualifier"] not in QUALIFIERS:
-            raise InputError(f"{where}: qualifier {row['qualifier']!r} is not one of {', '.join(QUALIFIERS)}.")
-        if row["qualifier"] == "between":
-            high = pd.to_numeric(row.get("value_high"), errors="coerce")
-            if pd.isna(high) or high <= value:
-                raise InputError(f"{where}: 'between' needs value_high greater than value.")
-        try:
-            parse_date(str(row["date"]), "date")
-        except Exception:
-            raise InputError(f"{where}: date {row['date']!r} is not YYYY-MM-DD.") from None
-    out["value"] = out["value"].astype(float)
-    if "value_high" in out:
-        out["value_high"] = pd.to_numeric(out["value_high"], errors="coerce")
-    if out["id"].duplicated().any():
-        raise InputError(f"The estimates file repeats ids: {sorted(set(out.loc[out['id'].duplicated(), 'id']))}.")
+        _check_component(row, f"components row {i + 2} (id {row['id']!r})")
+    _unique(out, "components")
     return out
 
 
-def meets(value: float, estimate: pd.Series, tolerance: float) -> bool:
-    """Whether a computed value is consistent with a figure as qualified."""
-    x = float(estimate["value"])
-    q = estimate["qualifier"]
-    if q == "at least":
-        return value >= x * (1 - 1e-9)
-    if q == "more than":
-        return value > x
-    if q == "between":
-        return x <= value <= float(estimate["value_high"])
-    if q == "exactly":
-        return abs(value - x) <= 0.005 * x
-    return abs(value - x) <= tolerance * x  # about
+def _evidence(text: str, quote: str, where: str) -> dict[str, str]:
+    """Parse ``mechanism=words | ...``; each mechanism must be known and its words be in the quote."""
+    keys = [m.key for m in MECHANISMS]
+    found = {}
+    for item in filter(None, (s.strip() for s in str(text).split("|"))):
+        key, sep, words = (p.strip() for p in item.partition("="))
+        if not sep or key not in keys:
+            raise InputError(f"{where}: evidence {item!r} is not mechanism=words, mechanism one of {', '.join(keys)}.")
+        if words.lower() not in quote.lower():
+            raise InputError(f"{where}: evidence words {words!r} are not in the quote. Quote the words that say so.")
+        found[key] = words
+    return found
 
 
-def explain(
-    model: AreaModel, estimate: pd.Series, *, tolerance: float = 0.1, dem=None, max_pairs: bool = True
-) -> pd.DataFrame:
-    """Return every scenario tried for one estimate, best first.
+def _check_values(row: pd.Series, where: str) -> None:
+    value = _positive(row["value"], where, "value")
+    if row["unit"] not in UNITS:
+        raise InputError(f"{where}: unit {row['unit']!r} is not one of {', '.join(UNITS)}.")
+    if row["qualifier"] not in QUALIFIERS:
+        raise InputError(f"{where}: qualifier {row['qualifier']!r} is not one of {', '.join(QUALIFIERS)}.")
+    high = str(row.get("value_high", "")).strip()
+    if row["qualifier"] == "between" and (not high or _positive(high, where, "value_high") <= value):
+        raise InputError(f"{where}: 'between' needs value_high greater than value.")
+    if high and row["qualifier"] != "between":
+        raise InputError(f"{where}: value_high is only for qualifier 'between'.")
+    if row.get("scope", "") not in ("", *SCOPES):
+        raise InputError(f"{where}: scope {row['scope']!r} is not one of {', '.join(SCOPES)}.")
+    if str(row.get("precision", "")).strip() and not 0 < _positive(row["precision"], where, "precision") <= 2:
+        raise InputError(f"{where}: precision {row['precision']!r} must be a relative uncertainty in (0, 2].")
 
-    Columns: ``hypothesis`` (keys joined by " + ", "default" for none), ``text``,
-    ``computed`` (km², as it would be printed), ``residual`` (computed - figure),
-    ``relative``, ``consistent`` (meets the qualifier) and ``n_changes``.
+
+def _check_scope(row: pd.Series, where: str, components: pd.DataFrame) -> None:
+    known = components.set_index("id")
+    ids = [c.strip() for c in str(row["components"]).split(";") if c.strip()]
+    if not ids:
+        raise InputError(f"{where}: components is empty. Name the components its source says it covers.")
+    day = _date(row["date"], where, "date")
+    for cid in ids:
+        if cid not in known.index:
+            raise InputError(f"{where}: unknown component {cid!r}. Allowed: {', '.join(known.index)}.")
+        if dt.date.fromisoformat(known.loc[cid, "start"]) > day:
+            raise InputError(f"{where}: component {cid!r} starts {known.loc[cid, 'start']}, after the date {day}.")
+        end = known.loc[cid, "end"]
+        if end and dt.date.fromisoformat(end) < day:
+            raise InputError(f"{where}: component {cid!r} ended {end}, before the date {day}.")
+    if len(ids) != len(set(ids)):
+        raise InputError(f"{where}: components names a component twice.")
+
+
+def _check_links(table: pd.DataFrame) -> None:
+    ids = set(table["id"])
+    repeats = dict(zip(table["id"], table["repeats"], strict=True))
+    for i, row in table.iterrows():
+        where = f"figures row {i + 2} (id {row['id']!r})"
+        for col in ("repeats", "supersedes"):
+            target = row[col]
+            if target and (target not in ids or target == row["id"]):
+                raise InputError(f"{where}: {col} {target!r} is not the id of another figure in the file.")
+        if row["repeats"] and repeats[row["repeats"]]:
+            raise InputError(f"{where}: repeats {row['repeats']!r}, itself a repeat. Point to the original.")
+
+
+def validate_figures(table: pd.DataFrame, components: pd.DataFrame) -> pd.DataFrame:
+    """Check a figures table row by row against the components; raise :class:`InputError` at the first bad row.
+
+    Returns the table as text with optional columns filled, plus ``value_km2`` and ``sigma``
+    (the relative uncertainty: the ``precision`` column where given, else from the wording,
+    :func:`borderkit.account.figure_sigma`). Row numbers count the header as row 1.
     """
-    hyps = hypotheses_for(model, dem=dem)
-    combos: list[tuple[Hypothesis, ...]] = [()] + [(h,) for h in hyps]
-    if max_pairs:
-        combos += [p for p in itertools.combinations(hyps, 2) if p[0].dimension != p[1].dimension]
-    x = float(estimate["value"])
-    rows = []
-    for combo in combos:
-        scenario = Scenario(**{k: v for h in combo for k, v in h.sets})
-        value = model.value(scenario, estimate["date"], dem=dem)
-        rows.append(
-            {
-                "hypothesis": " + ".join(h.key for h in combo) or "default",
-                "text": "; ".join(h.text for h in combo) or "borderkit's model as is (geodesic, WOF line, cumulative)",
-                "computed": value,
-                "residual": value - x,
-                "relative": (value - x) / x,
-                "consistent": meets(value, estimate, tolerance),
-                "n_changes": len(combo),
-            }
+    _missing(table, FIGURE_COLUMNS, "figures", FIGURE_OPTIONAL)
+    out = table.fillna("").astype(str).apply(lambda s: s.str.strip())
+    for col in FIGURE_OPTIONAL:
+        out[col] = out.get(col, "")
+    for i, row in out.iterrows():
+        where = f"figures row {i + 2} (id {row['id']!r})"
+        for col in ("id", "who", "source", "quote"):
+            if not row[col]:
+                raise InputError(f"{where}: {col} is empty. Every figure needs it (the quote gives its scope).")
+        _check_values(row, where)
+        _check_scope(row, where, components)
+        _evidence(row["evidence"], row["quote"], where)
+    _unique(out, "figures")
+    _check_links(out)
+    out["scope"] = out["scope"].replace("", "whole")
+    factor = out["unit"].map(UNITS)
+    out["value_km2"] = out["value"].str.replace(",", "").astype(float) * factor
+    high = pd.to_numeric(out["value_high"].str.replace(",", ""), errors="coerce")
+    out["value_high_km2"] = high * factor
+    derived = [figure_sigma(v, float(v.replace(",", ""))) for v in out["value"]]
+    given = pd.to_numeric(out["precision"], errors="coerce")
+    out["sigma"] = np.where(given.notna(), given, derived)
+    return out
+
+
+# ----------------------------------------------------------------------------- tables -> account data
+def to_components(table: pd.DataFrame) -> list[Component]:
+    """Return :class:`~borderkit.account.Component` objects from a validated components table."""
+    return [
+        Component(
+            id=r["id"],
+            label=r["label"],
+            start=dt.date.fromisoformat(r["start"]),
+            end=dt.date.fromisoformat(r["end"]) if r["end"] else None,
+            claimant=r["claimant"],
+            holder=r["holder"],
+            kind=r["kind"],
+            prior_low_km2=float(r["prior_low_km2"]),
+            prior_high_km2=float(r["prior_high_km2"]) if r["prior_high_km2"] else math.inf,
         )
-    table = pd.DataFrame(rows)
-    # consistent first, simpler (fewer changes) before closer; then the rest, closest first
-    consistent = table["consistent"].to_numpy()
-    table["_k1"] = np.where(consistent, 0, 1)
-    table["_k2"] = np.where(consistent, table["n_changes"], table["residual"].abs())
-    table["_k3"] = np.where(consistent, table["residual"].abs(), table["n_changes"])
-    table = table.sort_values(["_k1", "_k2", "_k3"], kind="stable").drop(columns=["_k1", "_k2", "_k3"])
-    return table.reset_index(drop=True)
+        for _, r in table.iterrows()
+    ]
 
 
-def implied_depth(
-    model: AreaModel, target_km2: float, on: str, *, scenario: Scenario | None = None, rtol: float = 1e-4
-) -> dict:
-    """Find the single depth scale that makes the modelled area equal ``target_km2`` (bisection).
+def to_figures(table: pd.DataFrame) -> list[Figure]:
+    """Return :class:`~borderkit.account.Figure` objects from a validated figures table."""
+    return [
+        Figure(
+            id=r["id"],
+            value_km2=float(r["value_km2"]),
+            value_high_km2=None if pd.isna(r["value_high_km2"]) else float(r["value_high_km2"]),
+            qualifier=r["qualifier"],
+            scope=r["scope"],
+            date=dt.date.fromisoformat(r["date"]),
+            who=r["who"],
+            components=tuple(c.strip() for c in r["components"].split(";") if c.strip()),
+            sigma=float(r["sigma"]),
+            repeats=r["repeats"] or None,
+            supersedes=r["supersedes"] or None,
+            evidence=_evidence(r["evidence"], r["quote"], r["id"]),
+        )
+        for _, r in table.iterrows()
+    ]
 
-    Returns the scale, the area it gives, and the implied average depth: the target area
-    over the baseline length the counted sectors cover.
+
+# ----------------------------------------------------------------------------- geometry
+def _is_modelled(layer: str, load) -> bool:
+    """Return whether a layer holds sectors, whose zones are modelled; any other layer is measured as is."""
+    kinds = set(load(layer)["kind"])
+    return kinds == {"sector"}
+
+
+def _pieces(
+    components: pd.DataFrame, zones_by_sector, load, *, skip_missing: bool = False
+) -> dict[str, tuple[list, list]]:
+    """Return component id -> (modelled pieces, fixed pieces) as (ref, geometry).
+
+    A component's zones exclude the zones of earlier components: land counts once, in the
+    episode that took it. ``skip_missing`` leaves out sectors without a zone instead of failing.
     """
-    base = scenario or Scenario()
+    import shapely
 
-    def f(k: float) -> float:
-        return model.value(dataclasses.replace(base, depth_scale=round(k, 9)), on) - target_km2
-
-    lo, hi = 0.0, 1.0
-    while f(hi) < 0:
-        lo, hi = hi, hi * 2
-        if hi > 64:
-            return {
-                "depth_scale": math.inf,
-                "area_km2": f(lo) + target_km2,
-                "average_depth_km": math.nan,
-                "affected_length_km": model.affected_length_km(on, base),
-            }
-    while hi - lo > 1e-6 * max(hi, 1e-6):
-        mid = (lo + hi) / 2
-        value = f(mid)
-        if abs(value) <= rtol * target_km2:
-            lo = hi = mid
-            break
-        lo, hi = (mid, hi) if value < 0 else (lo, mid)
-    k = (lo + hi) / 2
-    length_km = model.affected_length_km(on, base)
-    return {
-        "depth_scale": k,
-        "area_km2": f(k) + target_km2,
-        "average_depth_km": target_km2 / length_km if length_km else math.nan,
-        "affected_length_km": length_km,
-    }
+    out: dict[str, tuple[list, list]] = {}
+    earlier = shapely.Polygon()
+    for _, comp in components.sort_values("start", kind="stable").iterrows():
+        modelled, fixed = [], []
+        for layer, fid in parse_covers(comp["covers"]):
+            if not _is_modelled(layer, load):
+                fixed.append((f"{layer}:{fid}", _feature(layer, fid, load, comp["id"]).geometry))
+            elif fid in zones_by_sector.index:
+                modelled.append((f"{layer}:{fid}", shapely.difference(zones_by_sector[fid], earlier)))
+            elif not skip_missing:
+                raise InputError(f"component {comp['id']!r} covers {layer}:{fid}, which has no zone.")
+        earlier = shapely.union_all([earlier, *(g for _, g in modelled)])
+        out[comp["id"]] = (modelled, fixed)
+    return out
 
 
-def ratios(
-    estimates: pd.DataFrame, model: AreaModel, *, on: str | None = None, dem=None, tolerance: float = 0.05
-) -> pd.DataFrame:
-    """Return, for each pair of distinct figures, their ratio and the single factors that reproduce it.
+def _feature(layer: str, fid: str, load, cid: str) -> pd.Series:
+    table = load(layer).set_index("id")
+    if fid not in table.index:
+        raise InputError(f"component {cid!r} covers {layer}:{fid}, which is not a feature of {layer}.")
+    return table.loc[fid]
 
-    Factors: Web Mercator / geodesic over the modelled zones, km² <-> mi², each baseline
-    against the WOF line, cumulative against the latest episode, adding exclaves, and the
-    model's own growth between the two dates (and terrain surface / planimetric with a DEM).
+
+def _latitude(geoms: Sequence, areas: Sequence[float]) -> float | None:
+    import shapely
+
+    if not geoms or sum(areas) <= 0:
+        return None
+    lats = [shapely.centroid(g).y for g in geoms]
+    return float(np.average(lats, weights=areas))
+
+
+def component_geometry(
+    components: pd.DataFrame, model, *, renderings: Sequence[str] = (), load=None
+) -> dict[str, Geometry]:
+    """Measure what the mechanisms need from each component's geometry.
+
+    Parameters
+    ----------
+    components
+        Validated components table.
+    model
+        :class:`~borderkit.model.AreaModel`: its zones on the default baseline, and on each
+        name in ``renderings``.
+    renderings
+        Other renderings of the line to measure the modelled zones against.
+    load
+        Layer loader (defaults to :func:`borderkit.registry.load`).
     """
-    day = on or max(estimates["date"])
-    base = model.value(Scenario(), day)
-    factors = {
-        "web-mercator / geodesic": model.value(Scenario(method="web-mercator"), day) / base,
-        "km² <-> mi² mix-up": MI2_PER_KM2,
-        "cumulative / latest episode": base / model.value(Scenario(time_scope="episode"), day),
-        "with / without exclaves": model.value(Scenario(exclaves=True), day) / base,
-    }
-    for name in model.baseline_names:
-        if name != "soviet_line":
-            factors[f"baseline {name} / WOF line"] = model.value(Scenario(baseline=name), day) / base
-    if dem is not None:
-        factors["terrain surface / planimetric"] = model.value(Scenario(method="surface"), day, dem=dem) / base
-    uniq = estimates.sort_values(["value", "date"]).drop_duplicates("value")
+    from borderkit.measure import area
+    from borderkit.registry import load as default_load
+
+    load = load or default_load
+    default = _pieces(components, model.zones("soviet_line").set_index("sector").geometry, load)
+    other = {name: _pieces(components, model.zones(name).set_index("sector").geometry, load) for name in renderings}
+    out = {}
+    for cid, (modelled, fixed) in default.items():
+        geoms = [g for _, g in modelled + fixed]
+        areas = area(geoms).tolist() if geoms else []
+        refs = [ref for ref, _ in modelled + fixed]
+        features = tuple(Feature(r, a, i < len(modelled)) for i, (r, a) in enumerate(zip(refs, areas, strict=True)))
+        base = sum(areas)
+        ratios = {}
+        for name, pieces in other.items():
+            zones = [g for _, g in pieces[cid][0]]
+            there = (sum(area(zones).tolist()) if zones else 0.0) + sum(areas[len(modelled) :])
+            if base > 0:
+                ratios[name] = there / base
+        out[cid] = Geometry(_latitude(geoms, areas), features, ratios)
+    return out
+
+
+def _rendering_range(feature: pd.Series) -> tuple[float, float]:
+    """Return (low, high) of a fixed feature's area across the renderings its layer records.
+
+    Layers such as enclaves carry one ``area_km2_<source>`` column per rendering; without
+    them the feature's own geodesic area is both ends.
+    """
+    from borderkit.measure import area
+
+    values = [
+        float(v)
+        for k, v in feature.items()
+        if k.startswith("area_km2_") and k != "area_km2_spread" and pd.notna(v) and math.isfinite(float(v))
+    ]
+    return (min(values), max(values)) if values else (float(area(feature.geometry)[0]),) * 2
+
+
+def measure_priors(components: pd.DataFrame, sectors, baseline: tuple, *, load=None) -> pd.DataFrame:
+    """Measure each component's prior range from the geometry, by the rule docs/methodology.md states.
+
+    High end: the component's zones with every sector at its maximum depth (minus the zones
+    of earlier components), plus its fixed features at their largest rendering. Low end: only
+    sectors whose depth a source reports, at their minimum depth (a sector with a default
+    depth may be as small as one position), plus fixed features at their smallest
+    rendering; never below :data:`PRIOR_FLOOR_KM2`.
+    """
+    import shapely
+
+    from borderkit.measure import area
+    from borderkit.registry import load as default_load
+    from borderkit.zones import zones
+
+    load = load or default_load
+    line, subject = baseline  # the line, and the territory it bounds
+    reported = sectors[sectors["depth_source"] != "default"]
+    deep = zones(sectors.assign(depth_km=sectors["depth_max_km"].astype(float)), line, subject)
+    shallow = zones(reported.assign(depth_km=reported["depth_min_km"].astype(float)), line, subject)
+    high = _pieces(components, deep.set_index("sector").geometry, load)
+    low = _pieces(components, shallow.set_index("sector").geometry, load, skip_missing=True)
+
+    def zone_area(pieces: list) -> float:
+        return float(area(shapely.union_all([g for _, g in pieces]))[0]) if pieces else 0.0
+
     rows = []
-    for (_, a), (_, b) in itertools.combinations(uniq.iterrows(), 2):
-        ratio = b["value"] / a["value"]
-        growth = model.value(Scenario(), b["date"]) / max(model.value(Scenario(), a["date"]), 1e-9)
-        cands = dict(factors, **{"model growth between the two dates": growth})
-        scored = sorted(cands.items(), key=lambda kv: abs(kv[1] / ratio - 1))
-        match = [f"{k} ({v:.3f})" for k, v in scored if abs(v / ratio - 1) <= tolerance]
+    for cid in components["id"]:
+        spans = [_rendering_range(_feature(*ref.split(":", 1), load, cid)) for ref, _ in high[cid][1]]
         rows.append(
             {
-                "low": a["value"],
-                "high": b["value"],
-                "ratio": ratio,
-                "explained_by": "; ".join(match) or "none within tolerance",
-                "nearest_factor": f"{scored[0][0]} ({scored[0][1]:.3f})",
+                "id": cid,
+                "prior_low_km2": max(zone_area(low[cid][0]) + sum(s[0] for s in spans), PRIOR_FLOOR_KM2),
+                "prior_high_km2": zone_area(high[cid][0]) + sum(s[1] for s in spans),
             }
         )
     return pd.DataFrame(rows)
 
 
+# ----------------------------------------------------------------------------- the account
 def reconcile(
-    estimates: pd.DataFrame,
-    model: AreaModel,
+    figures: pd.DataFrame | None = None,
     *,
-    top: int = 3,
-    tolerance: float = 0.1,
-    dem=None,
-    progress: Callable[[int], None] | None = None,
-) -> pd.DataFrame:
-    """Return the best ``top`` explanations of every estimate, plus its implied depth.
+    resamples: int = 200,
+    null: int = 200,
+    seed: int = 0,
+    renderings: bool = True,
+) -> Account:
+    """Build the account of the bundled case's components from its figures (or the ones given).
 
-    One row per (estimate, explanation): estimate fields, ``rank``, the hypothesis,
-    ``computed``, ``residual``, ``consistent``; and per estimate ``implied_depth_scale``
-    and ``implied_average_depth_km``.
+    Parameters
+    ----------
+    figures
+        A validated figures table (:func:`validate_figures`); None: the bundled figures.
+    resamples, null, seed
+        See :func:`borderkit.account.build_account`.
+    renderings
+        Measure the zones against the other renderings of the line (the ``rendering``
+        mechanism needs it; skipping it saves about a second).
     """
-    rows = []
-    for _, est in estimates.iterrows():
-        table = explain(model, est, tolerance=tolerance, dem=dem).head(top)
-        depth = implied_depth(model, float(est["value"]), est["date"])
-        for rank, (_, r) in enumerate(table.iterrows(), start=1):
-            rows.append(
-                {
-                    "estimate": est["id"],
-                    "value": est["value"],
-                    "qualifier": est["qualifier"],
-                    "date": est["date"],
-                    "who": est["who"],
-                    "rank": rank,
-                    "hypothesis": r["hypothesis"],
-                    "computed": r["computed"],
-                    "residual": r["residual"],
-                    "consistent": r["consistent"],
-                    "implied_depth_scale": depth["depth_scale"],
-                    "implied_average_depth_km": depth["average_depth_km"],
-                }
+    from borderkit.registry import area_model, baselines, components
+    from borderkit.registry import figures as bundled
+
+    table = components()
+    figures = bundled() if figures is None else figures
+    model = area_model()
+    others = [b for b in baselines() if b != "soviet_line"] if renderings else []
+    geometry = component_geometry(table, model, renderings=others)
+    return build_account(to_components(table), to_figures(figures), geometry, resamples=resamples, null=null, seed=seed)
+
+
+# ----------------------------------------------------------------------------- output
+def _explanation_dict(e) -> dict:
+    return {
+        "mechanism": e.mechanism,
+        "detail": e.detail,
+        "value_km2": e.value_km2,
+        "residual": e.residual,
+        "support": e.support,
+        "evidence": e.evidence,
+        "base_rate": e.base_rate,
+    }
+
+
+def _null_dict(null) -> dict:
+    return {
+        "n": null.n,
+        "seed": null.seed,
+        "fits": null.fits,
+        "outliers": null.outliers,
+        "base_rates": dict(null.base_rates),
+        "explained_any": null.explained_any,
+    }
+
+
+def document(account: Account) -> dict:
+    """Return the account as the JSON document of ``borderkit reconcile --format json``.
+
+    Exactly four keys: ``components`` (id, label, area_km2, low_km2, high_km2), ``figures``
+    (id, value_km2, qualifier, components, fitted_km2, z, status, explanations), ``totals``
+    (name, date, components, area_km2, low_km2, high_km2) and ``null_test``.
+    """
+    null = account.null_test
+    return {
+        "components": [
+            {"id": c.id, "label": c.label, "area_km2": c.area_km2, "low_km2": c.low_km2, "high_km2": c.high_km2}
+            for c in account.components
+        ],
+        "figures": [
+            {
+                "id": f.id,
+                "value_km2": f.value_km2,
+                "qualifier": f.qualifier,
+                "components": list(f.components),
+                "fitted_km2": f.fitted_km2,
+                "z": f.z,
+                "status": f.status,
+                "explanations": [_explanation_dict(e) for e in f.explanations],
+            }
+            for f in account.figures
+        ],
+        "totals": [
+            {
+                "name": t.name,
+                "date": t.date.isoformat(),
+                "components": list(t.components),
+                "area_km2": t.area_km2,
+                "low_km2": t.low_km2,
+                "high_km2": t.high_km2,
+            }
+            for t in account.totals
+        ],
+        "null_test": None if null is None else _null_dict(null),
+    }
+
+
+def _said(f, table: pd.DataFrame) -> str:
+    """Return the figure as its source said it: '≥ 215 km²', 'about 2,700 ha (27 km²)', 'part: about 60.06 km²'."""
+    row = table.set_index("id").loc[f.id]
+    signs = {"about": "about ", "exactly": "", "at least": "at least ", "more than": "more than ", "between": ""}
+    unit = {"km2": "km²", "ha": "ha", "mi2": "sq mi"}[row["unit"]]
+    value = row["value"] + (f"–{row['value_high']}" if row["value_high"] else "")
+    said = f"{signs[f.qualifier]}{value} {unit}"
+    if row["unit"] != "km2":
+        said += f" ({f.value_km2:g} km²)"
+    return ("part: " if f.scope == "part" else "") + said
+
+
+def frames(account: Account, figures: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Return the account as tables: ``components``, ``totals``, ``figures`` and ``explanations``.
+
+    ``figures`` is the figures table the account was built from (for the wording and who said it).
+    """
+    comps = pd.DataFrame(
+        {
+            "component": [c.id for c in account.components],
+            "area_km2": [c.area_km2 for c in account.components],
+            "low_km2": [c.low_km2 for c in account.components],
+            "high_km2": [c.high_km2 for c in account.components],
+            "prior_km2": [
+                f"{c.prior_low_km2:.1f}–" + (f"{c.prior_high_km2:.1f}" if math.isfinite(c.prior_high_km2) else "open")
+                for c in account.components
+            ],
+            "figures": [c.n_figures for c in account.components],
+            "label": [c.label for c in account.components],
+        }
+    )
+    totals = pd.DataFrame(
+        {
+            "total": [t.name for t in account.totals],
+            "date": [t.date.isoformat() for t in account.totals],
+            "area_km2": [t.area_km2 for t in account.totals],
+            "low_km2": [t.low_km2 for t in account.totals],
+            "high_km2": [t.high_km2 for t in account.totals],
+        }
+    )
+    who = figures.set_index("id")["who"]
+    figs = pd.DataFrame(
+        {
+            "figure": [f.id for f in account.figures],
+            "date": [f.date.isoformat() for f in account.figures],
+            "who": [who[f.id] for f in account.figures],
+            "said": [_said(f, figures) for f in account.figures],
+            "covers": [" + ".join(f.components) for f in account.figures],
+            "fitted_km2": [f.fitted_km2 for f in account.figures],
+            "z": [f.z for f in account.figures],
+            "status": [f.status + (f" of {f.repeats}" if f.repeats else "") for f in account.figures],
+        }
+    )
+    rows = [
+        {
+            "figure": f.id,
+            "mechanism": e.mechanism,
+            "gives_km2": e.value_km2,
+            "residual": e.residual,
+            "support": e.support,
+            "base_rate": e.base_rate,
+            "detail": e.detail + (f' (quote: "{e.evidence}")' if e.evidence and e.support == "supported" else ""),
+        }
+        for f in account.figures
+        for e in f.explanations
+    ]
+    columns = ["figure", "mechanism", "gives_km2", "residual", "support", "base_rate", "detail"]
+    return {"components": comps, "totals": totals, "figures": figs, "explanations": pd.DataFrame(rows, columns=columns)}
+
+
+def _rate(x: float | None) -> str:
+    return "n/a (no null test)" if x is None or not math.isfinite(x) else f"{x:.1%}"
+
+
+def outlier_notes(account: Account, figures: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """Return, for every outlier, a sentence on what it is and what the account gives, and one per explanation."""
+    notes = []
+    for f in account.figures:
+        if f.status != "outlier":
+            continue
+        covers = " + ".join(f.components)
+        head = f"{_said(f, figures)} ({f.id}): the account gives {f.fitted_km2:.1f} km² for {covers} (z {f.z:+.1f})."
+        lines = [] if f.explanations else ["No mechanism in the registry reproduces it."]
+        for e in f.explanations:
+            quote = f' (the quote: "{e.evidence}")' if e.support == "supported" and e.evidence else ""
+            lines.append(
+                f"{e.mechanism}: {e.detail}; gives {e.value_km2:.1f} km² (residual {e.residual:+.2f}); "
+                f"{e.support}{quote}; base rate {_rate(e.base_rate)}."
             )
-        if progress:
-            progress(1)
-    return pd.DataFrame(rows)
+        notes.append((head, lines))
+    return notes
+
+
+def null_note(account: Account) -> str:
+    """Return the null test in one sentence."""
+    null = account.null_test
+    if null is None:
+        return "Null test not run (--null 0): explanations carry no base rate."
+    rates = ", ".join(f"{k} {_rate(v)}" for k, v in null.base_rates.items())
+    return (
+        f"Null test: {null.n} random figures (a real figure's date, a random scope, a random value in the "
+        f"figures' range; seed {null.seed}), injected one at a time. {null.fits:.0%} fit the account; "
+        f"{null.explained_any:.0%} are outliers that some mechanism 'explains'. Share each mechanism "
+        f"explains (its base rate): {rates}."
+    )
+
+
+def _wrap(text: str, indent: int = 0, hang: int = 0) -> str:
+    import textwrap
+
+    return textwrap.fill(
+        text, WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + hang), break_on_hyphens=False
+    )
+
+
+def _status_text(f) -> str:
+    if f.repeats:
+        return f"repeats {f.repeats} (not fitted)"
+    return "OUTLIER" if f.status == "outlier" else f.status
+
+
+def _when(day: dt.date, precision: str) -> str:
+    """Return a figure's date as known: exact, to the week or month, or unknown (with the date entered)."""
+    if precision in ("", "day"):
+        return day.isoformat()
+    if precision == "unknown":
+        return f"date unknown (entered as {day.isoformat()})"
+    return f"{day.isoformat()} (to the {precision})"
+
+
+def _text_figures(account: Account, figures: pd.DataFrame) -> list[str]:
+    """Return each figure as what was said, by whom and when, then what the account makes of it."""
+    rows = figures.set_index("id")
+    lines = []
+    for f in account.figures:
+        said = f"{_said(f, figures)} — {rows.loc[f.id, 'who']}, {_when(f.date, rows.loc[f.id, 'date_precision'])}"
+        lines.append(_wrap(f"{said} [{f.id}]", 2, 4))
+        covers = " + ".join(f.components)
+        text = f"covers {covers}: account {f.fitted_km2:.1f} km², z {f.z:+.1f}, {_status_text(f)}"
+        lines.append(_wrap(text, 6, 2))
+    return lines
+
+
+def _text(account: Account, figures: pd.DataFrame, tables: dict, how: str) -> list[str]:
+    from borderkit.report import render_frame
+
+    comps = tables["components"]
+    parts = [_wrap(HEADER) + "\n" + _wrap(how) + "\n"]
+    parts.append("\nComponents (km²)\n" + render_frame(comps.drop(columns="label"), "table", precision=1))
+    labels = [_wrap(f"{i:<20} {t}", 2, 21) for i, t in zip(comps["component"], comps["label"], strict=True)]
+    parts.append("\n".join(labels) + "\n")
+    parts.append("\nTotals (km²)\n" + render_frame(tables["totals"], "table", precision=1))
+    parts.append("\nFigures, each read as the components its source says it covers\n")
+    parts.append("\n".join(_text_figures(account, figures)) + "\n")
+    parts.append("\nOutliers and what may explain them\n")
+    for head, lines in outlier_notes(account, figures):
+        parts.append("\n".join([_wrap(head, 2, 2), *(_wrap("- " + x, 4, 2) for x in lines)]) + "\n")
+    parts.append("\n" + _wrap(null_note(account)) + "\n")
+    return parts
+
+
+def _markdown(account: Account, figures: pd.DataFrame, tables: dict, how: str) -> list[str]:
+    from borderkit.report import render_frame
+
+    parts = [f"_{HEADER}_\n\n_{how}_\n"]
+    parts.append("\n### Components (km²)\n\n" + render_frame(tables["components"], "markdown", precision=1))
+    parts.append("\n### Totals (km²)\n\n" + render_frame(tables["totals"], "markdown", precision=1))
+    parts.append("\n### Figures\n\n" + render_frame(tables["figures"], "markdown", precision=1))
+    parts.append("\n### Outliers and what may explain them\n\n")
+    for head, lines in outlier_notes(account, figures):
+        parts.append("\n".join([f"- {head}", *(f"  - {x}" for x in lines)]) + "\n")
+    parts.append(f"\n_{null_note(account)}_\n")
+    return parts
+
+
+def render(account: Account, figures: pd.DataFrame, fmt: str, *, band: pd.DataFrame | None = None) -> str:
+    """Return the account for people (``table``, ``markdown``) or spreadsheets (``csv``).
+
+    Text is wrapped to :data:`WIDTH` columns. ``band`` is the Monte Carlo band of the
+    modelled zones, shown last and labelled as the uncalibrated geometry it is.
+    """
+    from borderkit.report import render_frame
+
+    tables = frames(account, figures)
+    if fmt == "csv":
+        expl = tables["explanations"].groupby("figure")["mechanism"].agg(" | ".join)
+        return render_frame(tables["figures"].assign(explanations=tables["figures"]["figure"].map(expl)), "csv")
+    how = (
+        f"Intervals: each figure left out in turn, and {account.resamples} resamplings of the figures "
+        f"(seed {account.seed}). z: the figure's distance from the account in its own standard units "
+        "(its precision, from its wording); an outlier is beyond ±2. Priors: the modelled geometry, weak."
+    )
+    parts = _markdown(account, figures, tables, how) if fmt == "markdown" else _text(account, figures, tables, how)
+    if band is not None:
+        title = "Monte Carlo band of the modelled, uncalibrated zones (the geometry behind the priors), km²"
+        head = f"\n### {title}\n\n" if fmt == "markdown" else "\n" + _wrap(title) + "\n"
+        parts.append(head + render_frame(band, fmt, precision=1))
+    return "".join(parts)

@@ -28,8 +28,10 @@ __all__ = [
     "area_model",
     "baseline",
     "baselines",
+    "components",
     "data_dir",
     "estimates",
+    "figures",
     "layers",
     "load",
     "sources",
@@ -230,12 +232,29 @@ def baseline(name: str = "soviet_line"):
     return line, renderings.geometry[name]
 
 
-def estimates() -> pd.DataFrame:
-    """Return the bundled catalogue of published area estimates (validated)."""
-    from borderkit.reconcile import validate_estimates
+def components() -> pd.DataFrame:
+    """Return the bundled components (``src/components.csv``), validated: the quantities figures are made of."""
+    from borderkit.reconcile import validate_components
 
-    table = pd.read_csv(data_dir() / "estimates.csv", dtype={"date": str}, keep_default_na=False)
-    return validate_estimates(table)
+    table = pd.read_csv(data_dir() / "src" / "components.csv", dtype=str, keep_default_na=False)
+    return validate_components(table)
+
+
+def figures() -> pd.DataFrame:
+    """Return the bundled published figures (``figures.csv``), validated against the components."""
+    from borderkit.reconcile import validate_figures
+
+    table = pd.read_csv(data_dir() / "figures.csv", dtype=str, keep_default_na=False)
+    return validate_figures(table, components())
+
+
+def estimates() -> pd.DataFrame:
+    """Return the published figures with ``value`` in km², for readers of the old estimates catalogue.
+
+    Deprecated: use :func:`figures`, which keeps each figure's own unit and its scope.
+    """
+    table = figures()
+    return table.assign(value=table["value_km2"], unit="km2")
 
 
 def area_model():

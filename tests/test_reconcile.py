@@ -1,124 +1,193 @@
+"""The bundled components and figures, their validation, the account of the bundled case, the CLI."""
+
+import io
 import json
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import borderkit
+from borderkit.account import Figure, build_account, figure_sigma
 from borderkit.errors import InputError
-from borderkit.measure import area
-from borderkit.model import MI2_PER_KM2, AreaModel, Scenario
 from borderkit.montecarlo import monte_carlo, summarise
-from borderkit.reconcile import explain, implied_depth, meets, ratios, reconcile, validate_estimates
-from borderkit.registry import area_model, baseline, baselines, estimates
+from borderkit.reconcile import (
+    component_geometry,
+    measure_priors,
+    reconcile,
+    to_components,
+    to_figures,
+    validate_components,
+    validate_figures,
+)
+from borderkit.registry import area_model, baseline, baselines, components, figures
 
 
 @pytest.fixture(scope="module")
-def model():
-    return area_model()
+def account():
+    return reconcile(resamples=40, null=0, seed=0)
 
 
 @pytest.fixture(scope="module")
-def small_model():
-    """A constructed case: one sector only, on the WOF line."""
-    sectors = borderkit.load("sectors").query("id == 'sec-2021-05-sev-lake'").reset_index(drop=True)
-    renderings = {"soviet_line": baseline("soviet_line")}
-    provinces = borderkit.load("provinces").query("country == 'ARM'")
-    enclaves = borderkit.load("enclaves").query("claimant == 'ARM'")
-    return AreaModel(sectors, renderings, provinces, enclaves)
+def bundled():
+    """The bundled case as the account sees it: components, figures, geometry."""
+    table = components()
+    geometry = component_geometry(table, area_model(), renderings=[b for b in baselines() if b != "soviet_line"])
+    return to_components(table), to_figures(figures()), geometry
 
 
-def estimate(value, qualifier="about", date="2022-01-01", **extra):
-    return pd.Series(
-        {
-            "id": "test",
-            "value": value,
-            "unit": "km2",
-            "qualifier": qualifier,
-            "date": date,
-            "who": "test",
-            "covers": "test",
-            "source": "seed-002",
-            **extra,
-        }
-    )
+def raw_figures() -> pd.DataFrame:
+    return pd.read_csv(borderkit.registry.data_dir() / "figures.csv", dtype=str, keep_default_na=False)
 
 
-def test_bundled_estimates_cover_every_published_figure():
-    e = estimates()
-    assert {41, 45, 50, 60, 127, 139, 145, 200, 215} <= set(e["value"].astype(int))
-    assert set(e["source"]) <= set(borderkit.sources()["key"])
+# ----------------------------------------------------------------------------- the data
+def test_components_are_the_six_the_issue_names():
+    assert list(components()["id"]) == [
+        "may-2021",
+        "nov-2021",
+        "sep-2022",
+        "tegh-2023",
+        "held-1990s",
+        "armenian-held-1990s",
+    ]
 
 
-def test_web_mercator_figure_is_matched_by_the_web_mercator_hypothesis(small_model):
-    figure = small_model.value(Scenario(method="web-mercator"), "2022-01-01")
-    best = explain(small_model, estimate(figure), tolerance=0.001).iloc[0]
-    assert best["hypothesis"] == "method:web-mercator"
-    assert best["residual"] == pytest.approx(0, abs=1e-9)
+def test_component_priors_are_what_the_geometry_measures():
+    table = components()
+    measured = measure_priors(table, borderkit.load("sectors"), baseline("soviet_line")).set_index("id")
+    for _, row in table.iterrows():
+        assert float(row["prior_low_km2"]) == pytest.approx(measured.loc[row["id"], "prior_low_km2"], abs=0.01)
+        if row["prior_high_km2"]:  # open above: the component holds land no layer draws
+            assert float(row["prior_high_km2"]) == pytest.approx(measured.loc[row["id"], "prior_high_km2"], abs=0.01)
 
 
-def test_square_mile_figure_is_matched_by_the_unit_hypothesis(small_model):
-    zone_km2 = small_model.value(Scenario(), "2022-01-01")
-    best = explain(small_model, estimate(zone_km2 / MI2_PER_KM2), tolerance=0.001).iloc[0]
-    assert best["hypothesis"] == "unit:mi2-read-as-km2"
+def test_every_figure_is_sourced_and_quoted():
+    table = figures()
+    keys = set(borderkit.sources()["key"])
+    assert set(table["source"]) <= keys
+    assert (table["quote"].str.len() > 20).all()
 
 
-def test_at_least_below_the_model_is_consistent(small_model):
-    zone_km2 = small_model.value(Scenario(), "2022-01-01")
-    table = explain(small_model, estimate(zone_km2 * 0.5, "at least"))
-    assert table.iloc[0]["hypothesis"] == "default" and table.iloc[0]["consistent"]
-    assert not meets(zone_km2, estimate(zone_km2 * 1.5, "at least"), 0.1)
-    assert meets(10.0, estimate(5, "between", value_high=12), 0.1)
+def test_the_misread_rows_are_read_as_their_sources_say():
+    table = figures().set_index("id")
+    now = table.loc["asryan-2023-04-28-now"]
+    assert "now deployed" in now["quote"] and now["components"] != "sep-2022"  # a current total, not one episode
+    assert table.loc["mirzoyan-2023-11-03", "date"] == "2023-11-03"
+    assert "held-1990s" in table.loc["mirzoyan-2023-11-03", "components"]
+    assert table.loc["wikipedia-2024-12-215", "repeats"] == "civilnet-2023-04-14-total"
+    jermuk = table.loc["asryan-2023-04-28-jermuk"]
+    assert (jermuk["value_km2"], jermuk["scope"], jermuk["components"]) == (60.06, "part", "sep-2022")
 
 
-def test_implied_depth_reproduces_target_within_a_tenth_of_a_percent(small_model):
-    for target in (5.0, 20.0, 40.0):
-        found = implied_depth(small_model, target, "2022-01-01")
-        got = small_model.value(Scenario(depth_scale=found["depth_scale"]), "2022-01-01")
-        assert got == pytest.approx(target, rel=1e-3)
-        assert found["average_depth_km"] == pytest.approx(target / found["affected_length_km"])
+def test_the_missing_official_figures_are_there():
+    rows = {(r["date"], r["value_km2"], r["components"], r["scope"]) for _, r in figures().iterrows()}
+    assert ("2021-11-17", 41.0, "may-2021;nov-2021", "whole") in rows  # unchanged by 16 Nov
+    assert ("2021-11-17", 40.0, "held-1990s", "whole") in rows  # held before 12 May, separately
+    assert ("2022-09-14", 40.0, "may-2021", "whole") in rows and ("2022-09-14", 10.0, "sep-2022", "whole") in rows
+    assert ("2023-01-10", 70.0, "held-1990s", "part") in rows  # Tavush and Ararat only
+    assert ("2023-04-14", 2.5, "tegh-2023", "whole") in rows
 
 
-def test_scenario_dimensions_change_the_value(model):
-    on = "2023-01-01"
-    base = model.value(Scenario(), on)
-    assert model.value(Scenario(method="web-mercator"), on) / base == pytest.approx(1.70, abs=0.03)
-    assert model.value(Scenario(time_scope="episode"), on) < base
-    assert model.value(Scenario(space_scope="Syunik"), on) < base
-    artsvashen = borderkit.load("enclaves").set_index("id").geometry["enclave-artsvashen"]
-    assert model.value(Scenario(exclaves=True), on) - base == pytest.approx(area(artsvashen)[0], rel=1e-6)
-    assert 90 < model.datum[2] < 120  # Pulkovo 1942 -> WGS84 offset, computed with pyproj
-    assert model.value(Scenario(baseline="claim:sev-lake-azerbaijan"), on) < base
-    assert Scenario(method="utm").changes() == {"method": "utm"}
+# ----------------------------------------------------------------------------- validation
+def _bad(column, value, row=2):
+    table = raw_figures()
+    table.loc[row - 2, column] = value
+    return table
 
 
-def test_ratios_name_the_web_mercator_and_unit_factors(model):
-    r = ratios(estimates(), model).set_index(["low", "high"])
-    assert "web-mercator" in r.loc[(127.0, 215.0), "explained_by"]
-    assert "mi²" in r.loc[(50.0, 127.0), "explained_by"]
+@pytest.mark.parametrize(
+    "column, value, says",
+    [
+        ("value", "lots", r"row 3 \(id 'pashinyan-2021-11-17-since-may'\): value 'lots' is not a number"),
+        ("value", "nan", "row 3 .* positive finite"),
+        ("value", "-4", "row 3 .* positive finite"),
+        ("qualifier", "roughly", "row 3 .* qualifier 'roughly' is not one of"),
+        ("components", "may-2021;atlantis", "row 3 .* unknown component 'atlantis'"),
+        ("components", "sep-2022", "row 3 .* starts 2022-09-13, after the date 2021-11-17"),
+        ("repeats", "nowhere", "row 3 .* repeats 'nowhere' is not the id of another figure"),
+        ("unit", "acres", "row 3 .* unit 'acres'"),
+        ("date", "17/11/2021", "row 3 .* date '17/11/2021' is not a date"),
+        ("evidence", "unit-slip=square miles", "row 3 .* words 'square miles' are not in the quote"),
+        ("evidence", "astrology=41", "row 3 .* evidence 'astrology=41' is not mechanism=words"),
+        ("scope", "most", "row 3 .* scope 'most'"),
+        ("quote", "", "row 3 .* quote is empty"),
+    ],
+)
+def test_validate_figures_names_the_row(column, value, says):
+    with pytest.raises(InputError, match=says):
+        validate_figures(_bad(column, value, row=3), components())
 
 
-def test_reconcile_table_shape(small_model):
-    e = estimates().head(2)
-    out = reconcile(e, small_model, top=2)
-    assert len(out) == 4 and set(out["rank"]) == {1, 2}
-    assert out["implied_depth_scale"].notna().all()
+def test_validate_figures_structure():
+    table = raw_figures()
+    with pytest.raises(InputError, match="lacks column.*components"):
+        validate_figures(table.drop(columns="components"), components())
+    table.loc[5, "id"] = table.loc[4, "id"]
+    with pytest.raises(InputError, match="row 7: id .* is used twice"):
+        validate_figures(table, components())
+    chain = raw_figures()
+    chain.loc[chain["id"] == "wikipedia-2024-12-215", "repeats"] = "wikipedia-2021-11-16-41"
+    with pytest.raises(InputError, match="itself a repeat"):
+        validate_figures(chain, components())
 
 
-def test_validate_estimates_names_the_bad_row():
-    good = estimates()
-    bad = good.astype({"value": object})
-    bad.loc[3, "value"] = "lots"
-    with pytest.raises(InputError, match=r"row 5 \(id 'est-50-khudoyan-2022'\): value 'lots' is not a number"):
-        validate_estimates(bad)
-    bad = good.copy()
-    bad.loc[0, "qualifier"] = "roughly"
-    with pytest.raises(InputError, match="row 2 .* qualifier 'roughly'"):
-        validate_estimates(bad)
-    with pytest.raises(InputError, match="lacks column"):
-        validate_estimates(good.drop(columns=["date"]))
+def test_validate_components_names_the_row():
+    table = pd.read_csv(borderkit.registry.data_dir() / "src" / "components.csv", dtype=str, keep_default_na=False)
+    bad = table.copy()
+    bad.loc[1, "kind"] = "war"
+    with pytest.raises(InputError, match=r"components row 3 \(id 'nov-2021'\): kind 'war'"):
+        validate_components(bad)
+    bad = table.copy()
+    bad.loc[0, "prior_low_km2"] = "500"
+    with pytest.raises(InputError, match="row 2 .* prior_low_km2 500 is above"):
+        validate_components(bad)
 
 
+# ----------------------------------------------------------------------------- the bundled account
+def test_the_account_reads_the_officials_consistently(account):
+    areas = {c.id: c.area_km2 for c in account.components}
+    # the PM's 41 (held since 12 May, unchanged on 16 Nov), said three times, fits
+    assert areas["may-2021"] + areas["nov-2021"] == pytest.approx(41, rel=0.1)
+    # the Jermuk figure is part of the September 2022 land
+    assert areas["sep-2022"] >= 60.06
+    status = {f.id: f.status for f in account.figures}
+    assert status["wikipedia-2024-12-215"] == status["wikipedia-2021-11-16-41"] == "repeats"
+    assert status["asryan-2023-04-28-jermuk"] == "lower-bound-met"
+    assert all(f.status == "outlier" or not f.explanations for f in account.figures)  # only outliers are explained
+
+
+def test_the_early_tally_during_the_fighting_is_supported_by_its_words(account):
+    early = next(f for f in account.figures if f.id == "pashinyan-2022-09-14-sep")
+    assert early.status == "outlier"
+    top = early.explanations[0]
+    assert (top.mechanism, top.support) == ("earlier-tally", "supported")
+    assert top.evidence in raw_figures().set_index("id").loc[early.id, "quote"]
+
+
+def test_the_account_total_in_web_mercator_is_an_outlier_attributed_to_web_mercator(bundled):
+    comps, figs, geometry = bundled
+    episodes = ["may-2021", "nov-2021", "sep-2022", "tegh-2023"]
+    areas = {c.id: c.area_km2 for c in build_account(comps, figs, geometry, resamples=0, null=0).components}
+    # the factor from the sectors' own anchor latitudes, not from the account's geometry
+    lat = borderkit.load("sectors")["anchor_a_lat"].astype(float).mean()
+    value = round(sum(areas[c] for c in episodes) / math.cos(math.radians(lat)) ** 2)
+    made = Figure("made", value, "about", figs[-1].date, "test", tuple(episodes), figure_sigma(f"{value}", value))
+    account = build_account(comps, [*figs, made], geometry, resamples=0, null=0)
+    found = next(f for f in account.figures if f.id == "made")
+    assert found.status == "outlier"
+    assert found.explanations[0].mechanism == "web-mercator"
+
+
+def test_random_figures_are_rarely_explained(bundled):
+    comps, figs, geometry = bundled
+    null = build_account(comps, figs, geometry, resamples=0, null=300, seed=11).null_test
+    assert null.n == 300 and 0 < null.fits < 0.5
+    for mechanism, rate in null.base_rates.items():
+        assert rate <= 0.10, mechanism
+
+
+# ----------------------------------------------------------------------------- Monte Carlo (the geometry band)
 def test_monte_carlo_same_seed_same_numbers_and_band():
     sectors = borderkit.load("sectors")
     renderings = {n: baseline(n) for n in baselines()}
@@ -144,29 +213,47 @@ def test_monte_carlo_without_randomness_matches_the_exact_model():
     assert result.areas_km2[0, 0] == pytest.approx(exact["area_km2"].iloc[0], rel=0.01)
 
 
-def test_cli_reconcile(cli, tmp_path):
-    result = cli("reconcile", "--samples", "3", "--seed", "1", "--format", "json")
+# ----------------------------------------------------------------------------- the command
+def test_cli_reconcile_json(cli):
+    result = cli("reconcile", "--samples", "0", "--null", "20", "--resamples", "10", "--format", "json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert "not findings" in doc["header"][0]
-    assert {r["estimate"] for r in doc["explanations"]} >= {"est-127-open-source-2022"}
-    assert len(doc["uncertainty"]) >= 5 and doc["ratios"]
+    assert list(doc) == ["components", "figures", "totals", "null_test"]
+    assert set(doc["components"][0]) == {"id", "label", "area_km2", "low_km2", "high_km2"}
+    keys = {"id", "value_km2", "qualifier", "components", "fitted_km2", "z", "status", "explanations"}
+    assert all(set(f) == keys for f in doc["figures"])
+    assert {f["status"] for f in doc["figures"]} <= {"fits", "lower-bound-met", "outlier", "repeats"}
+    explained = [e for f in doc["figures"] for e in f["explanations"]]
+    assert explained
+    assert all(e["base_rate"] is not None and e["support"] in ("supported", "possible") for e in explained)
+    assert doc["null_test"]["n"] == 20
+
+
+def test_cli_reconcile_table_fits_a_terminal_and_writes_the_raster(cli, tmp_path):
     raster = tmp_path / "p.tif"
-    table = cli("reconcile", "--samples", "2", "--probability-raster", raster)
-    assert table.exit_code == 0 and table.stdout.startswith("These are hypotheses")
+    result = cli("reconcile", "--samples", "2", "--null", "0", "--resamples", "5", "--probability-raster", raster)
+    assert result.exit_code == 0 and result.stdout.startswith("One account")
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+    assert "Monte Carlo band" in result.stdout
     import rasterio
 
     with rasterio.open(raster) as src:
         assert src.crs is not None and src.nodata == -1.0
         share = src.read(1)
         assert share.max() <= 1.0 and share.max() > 0
+    markdown = cli("reconcile", "--samples", "0", "--null", "0", "--resamples", "0", "--format", "markdown")
+    assert markdown.exit_code == 0 and "### Outliers" in markdown.stdout
 
 
-def test_cli_reconcile_bad_estimates_file(cli, tmp_path):
+def test_cli_reconcile_takes_a_users_figures(cli, tmp_path):
     path = tmp_path / "mine.csv"
-    path.write_text(
-        "id,value,unit,qualifier,date,who,covers,source\nx,12,km2,about,2022-01-01,me,all,seed-002\n"
-        "y,abc,km2,about,2022-01-01,me,all,seed-002\n"
-    )
-    result = cli("reconcile", "--estimates", path, "--samples", "0")
+    head = "id,value,unit,qualifier,date,who,components,source,quote\n"
+    good = "x,150,km2,about,2023-01-01,me,may-2021;nov-2021;sep-2022,mine,my count of all three episodes\n"
+    path.write_text(head + good)
+    result = cli("reconcile", "--figures", path, "--samples", "0", "--null", "0", "--resamples", "0", "--format", "csv")
+    assert result.exit_code == 0
+    rows = pd.read_csv(io.StringIO(result.stdout))
+    assert list(rows["figure"]) == ["x"] and rows.loc[0, "status"] in ("fits", "outlier")
+    path.write_text(head + good + "y,abc,km2,about,2022-01-01,me,may-2021,mine,a quote\n")
+    result = cli("reconcile", "--figures", path, "--samples", "0")
     assert result.exit_code == 1 and "row 3 (id 'y')" in result.output
