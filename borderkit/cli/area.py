@@ -100,7 +100,7 @@ def load_source(
 def area(
     source, method, unit, by, shift_m, fmt, dem, output, layer, crs, fix, swap_xy, axis_check, precision, max_memory
 ):
-    r"""Measure the area of every polygon in SOURCE.
+    """Measure the area of every polygon in SOURCE.
 
     SOURCE is a bundled layer name, a file (GeoJSON, GeoPackage with --layer, Shapefile,
     GeoParquet), or - for GeoJSON on stdin (a FeatureCollection, or one feature per

@@ -15,7 +15,7 @@ __all__ = ["layers"]
 @click.group("layers", invoke_without_command=True, short_help="List the curated layers.")
 @click.pass_context
 def layers(ctx: click.Context) -> None:
-    r"""List the curated layers: name, kind, rows, sources and licence.
+    """List the curated layers: name, kind, rows, sources and licence.
 
     \b
     $ borderkit layers
@@ -44,7 +44,7 @@ def layers(ctx: click.Context) -> None:
 @click.argument("name")
 @output_opt
 def show(name: str, output: str | None) -> None:
-    r"""Write layer NAME as a GeoJSON FeatureCollection to stdout or to FILE.
+    """Write layer NAME as a GeoJSON FeatureCollection to stdout or to FILE.
 
     \b
     $ borderkit layers show places | jq '.features | length'

@@ -1,0 +1,23 @@
+"""Every command's --help renders: no literal escape codes, examples one per line."""
+
+import click
+import pytest
+
+from borderkit.cli.main import main
+
+
+def _commands(group: click.Group, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        yield (*prefix, name)
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [(), *_commands(main)], ids=lambda p: " ".join(p) or "borderkit")
+def test_help_renders(cli, path):
+    result = cli(*path, "--help")
+    assert result.exit_code == 0, result.output
+    assert "\\b" not in result.output  # a raw docstring shows click's no-rewrap marker literally
+    for line in result.output.splitlines():
+        # an example line holds one command: click re-wrapping would run several together
+        assert line.count("$ borderkit") <= 1, line
