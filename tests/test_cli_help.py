@@ -21,3 +21,16 @@ def test_help_renders(cli, path):
     for line in result.output.splitlines():
         # an example line holds one command: click re-wrapping would run several together
         assert line.count("$ borderkit") <= 1, line
+
+
+def test_quiet_silences_notes_but_not_data_or_errors(cli, tmp_path):
+    out = tmp_path / "a.csv"
+    loud = cli("area", "countries", "--format", "csv", "-o", out)
+    assert "wrote" in loud.stderr
+    quiet = cli("-q", "area", "countries", "--format", "csv", "-o", out)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert out.read_text().startswith("id,name,area_km2")
+    data = cli("-q", "area", "countries", "--format", "csv")
+    assert data.stdout.startswith("id,name,area_km2")
+    error = cli("-q", "area", "no_such_layer")
+    assert error.exit_code == 2 and "no_such_layer" in error.stderr

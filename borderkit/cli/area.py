@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from borderkit.cli.helpers import guard_outputs, notes_to_stderr, write_text
+from borderkit.cli.helpers import guard_outputs, info, notes_to_stderr, write_text
 from borderkit.cli.options import (
     FiniteFloat,
     axis_check_opt,
@@ -171,5 +171,5 @@ def area(
             table[num] = table[num].round(precision)
         text = render_frame(table, fmt, precision=precision, footer=footer if fmt == "table" else None)
     if fmt != "table":
-        click.echo(footer[0], err=True)
+        info(footer[0])
     write_text(text, output, inputs=(source, dem))

@@ -10,7 +10,7 @@ import click
 
 from borderkit.errors import UsageError
 
-__all__ = ["guard_outputs", "write_text", "notes_to_stderr", "check_output_path"]
+__all__ = ["info", "guard_outputs", "write_text", "notes_to_stderr", "check_output_path"]
 
 #: Files that belong to a Shapefile besides the ``.shp``: writing over one corrupts the input.
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
@@ -204,10 +204,23 @@ def write_text(text: str, output: str | None, *, inputs: tuple = (), option: str
 
     guard_outputs({option: output}, inputs=inputs)
     write_output(output, text if text.endswith("\n") else text + "\n", option=option)
-    click.echo(f"wrote {output}", err=True)
+    info(f"wrote {output}")
 
 
 def notes_to_stderr(notes: list[str]) -> None:
     """Print notes (what borderkit assumed or changed) to stderr."""
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        info(f"note: {note}")
+
+
+def info(message: str) -> None:
+    """Print a message for the user on stderr (notes, "wrote ..."), unless ``-q`` was given.
+
+    Data goes to stdout and errors are always shown; only these informational lines are
+    quieted, so ``borderkit -q area ... | jq`` stays silent on a terminal.
+    """
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if (obj or {}).get("verbosity", 0) < 0:
+        return
+    click.echo(message, err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from borderkit.cli.helpers import check_output_path, notes_to_stderr
+from borderkit.cli.helpers import check_output_path, info, notes_to_stderr
 from borderkit.cli.options import (
     FiniteFloat,
     axis_check_opt,
@@ -167,19 +167,15 @@ def map_cmd(
     with atomic_write(target, "w", encoding="utf-8") as fobj:
         fobj.write(text)
     for change in report.simplification:
-        click.echo(
+        info(
             f"simplified {change['layer']} as a coverage at {tolerance_m:g} m: area "
             f"{change['area_km2_before']:,.3f} -> {change['area_km2_after']:,.3f} km² "
-            f"({change['change_pct']:+.4f}%)",
-            err=True,
+            f"({change['change_pct']:+.4f}%)"
         )
-    click.echo(
-        f"modelled area on {summary['date']}: {summary['area_km2']:.1f} km² (geodesic; modelled zones are hypotheses)",
-        err=True,
-    )
-    click.echo(f"wrote {output} ({len(text) / 1e6:.2f} MB{', offline' if offline else ''})", err=True)
+    info(f"modelled area on {summary['date']}: {summary['area_km2']:.1f} km² (geodesic; modelled zones are hypotheses)")
+    info(f"wrote {output} ({len(text) / 1e6:.2f} MB{', offline' if offline else ''})")
     if png:
         from borderkit.staticmap import static_map
 
         static_map(report.frames, png, date=summary["date"], attributions=report.attributions)
-        click.echo(f"wrote {png}", err=True)
+        info(f"wrote {png}")

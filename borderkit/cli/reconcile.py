@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from borderkit.cli.helpers import guard_outputs, write_text
+from borderkit.cli.helpers import guard_outputs, info, write_text
 from borderkit.cli.options import max_memory_opt, output_opt
 
 __all__ = ["reconcile_cmd"]
@@ -95,7 +95,7 @@ def reconcile_cmd(
     else:
         table = figures()
     if samples and fmt in ("json", "csv") and not probability_raster:
-        click.echo("note: the Monte Carlo band is shown in --format table/markdown only; skipped.", err=True)
+        info("note: the Monte Carlo band is shown in --format table/markdown only; skipped.")
         samples = 0
     if samples:  # refuse an impossible run now, not after building the account
         from borderkit.montecarlo import check_samples
@@ -135,7 +135,7 @@ def reconcile_cmd(
                 tags={"meaning": "share of Monte Carlo samples in which the cell lies in a modelled zone"},
                 option="--probability-raster",
             )
-            click.echo(f"wrote {probability_raster}", err=True)
+            info(f"wrote {probability_raster}")
     if fmt == "json":
         write_text(json.dumps(document(account), indent=2, ensure_ascii=False), output)
         return

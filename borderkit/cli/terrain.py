@@ -6,7 +6,7 @@ import json
 
 import click
 
-from borderkit.cli.helpers import guard_outputs, notes_to_stderr, write_text
+from borderkit.cli.helpers import guard_outputs, info, notes_to_stderr, write_text
 from borderkit.cli.options import FiniteFloat, LonLat, max_memory_opt, output_opt
 
 __all__ = ["terrain"]
@@ -81,7 +81,7 @@ def hillshade_cmd(dem, band, azimuth, altitude, output, max_memory):
     notes_to_stderr(list(grid.notes))
     shade = hillshade(grid, azimuth=azimuth, altitude=altitude)
     write_raster(output, np.nan_to_num(shade, nan=0).astype("uint8"), grid, nodata=0, dtype="uint8")
-    click.echo(f"wrote {output} (cell {grid.cellsize[0]:.1f} m, CRS {grid.crs.to_string()})", err=True)
+    info(f"wrote {output} (cell {grid.cellsize[0]:.1f} m, CRS {grid.crs.to_string()})")
 
 
 @terrain.command("slope")
@@ -99,7 +99,7 @@ def slope_cmd(dem, band, output, max_memory):
     grid = read_dem(dem, band=band, max_bytes=max_memory)
     notes_to_stderr(list(grid.notes))
     write_raster(output, np.nan_to_num(slope(grid), nan=-1), grid, nodata=-1)
-    click.echo(f"wrote {output} (degrees; cell {grid.cellsize[0]:.1f} m)", err=True)
+    info(f"wrote {output} (degrees; cell {grid.cellsize[0]:.1f} m)")
 
 
 @terrain.command("profile")
@@ -239,10 +239,9 @@ def viewshed_cmd(
     )
     seen = int((result.count > 0).sum())
     total = int(result.in_range.sum())
-    click.echo(
+    info(
         f"wrote {output}: {seen:,} of {total:,} cells in range visible ({100 * seen / max(total, 1):.1f}%); "
-        f"cell {grid.cellsize[0]:.1f} m; {len(observers)} observer(s)",
-        err=True,
+        f"cell {grid.cellsize[0]:.1f} m; {len(observers)} observer(s)"
     )
     if line:
         gdf, _ = _layer_bounds(line)
