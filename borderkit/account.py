@@ -251,7 +251,13 @@ class NullTest:
 
 @dataclasses.dataclass(frozen=True)
 class Account:
-    """The joint account: components, figures, totals and the null test."""
+    """The joint account: components, figures, totals and the null test.
+
+    ``replicates`` holds the refitted component areas behind the intervals (one row per
+    refit: each figure left out, then each resampling; columns in the order of
+    ``components``), so that other uncertainty (the geometry's Monte Carlo) can be
+    combined with the account's own.
+    """
 
     components: tuple[ComponentResult, ...]
     figures: tuple[FigureResult, ...]
@@ -259,6 +265,7 @@ class Account:
     null_test: NullTest | None
     resamples: int
     seed: int
+    replicates: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 # ----------------------------------------------------------------------------- precision
@@ -760,4 +767,4 @@ def build_account(
         cols = [index[c] for c in ids]
         lo, hi = _interval(samples[:, cols].sum(axis=1, keepdims=True), len(problem.figures))
         totals.append(Total(name, day, ids, sum(areas[c] for c in ids), float(lo[0]), float(hi[0])))
-    return Account(comps, results, tuple(totals), null_test, resamples, seed)
+    return Account(comps, results, tuple(totals), null_test, resamples, seed, replicates=samples)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from io import BytesIO, StringIO
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +29,9 @@ from borderkit.errors import OutputError
 __all__ = [
     "write_output",
     "output_kind",
+    "resolve_output",
+    "OutputTarget",
+    "names_fd",
     "atomic_write",
     "sha256_file",
     "read_geojson",
@@ -37,6 +40,7 @@ __all__ = [
     "parse_features",
     "features_to_frame",
     "read_user_geodata",
+    "read_stdin_text",
     "write_geotiff",
 ]
 
@@ -45,7 +49,10 @@ __all__ = [
 #
 # Every file borderkit writes goes through :func:`write_output`: one code path that checks
 # every write, syncs before the rename, removes its temporary file on every failure (signals
-# included) and never renames over a device, a FIFO or /dev/stdout.
+# included) and never renames over a device, a FIFO or /dev/stdout. Every output path is first
+# resolved (:func:`resolve_output`) to what it really is, whatever name reaches it
+# (``/proc/self/cwd/...``, ``/dev/fd/7``, a symbolic link): a regular file is always replaced
+# atomically at its real path, never truncated and written in place.
 
 #: Signals turned into an exception while an output is written, so that nothing is left behind.
 _CLEANUP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
@@ -54,9 +61,11 @@ _CLEANUP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGH
 #: switch this off to exercise the ``mkstemp`` fallback used where O_TMPFILE is unsupported.
 USE_O_TMPFILE = True
 
-#: Paths that reach an open file of a process or a kernel file: written in place, never renamed
-#: over (``/dev/fd/3`` is a link to whatever fd 3 is; replacing it would replace the link).
-_SYSTEM_FOLDERS = ("/proc", "/sys", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")
+#: Kernel file systems: a regular file whose real path is here is never an output.
+_KERNEL_FOLDERS = ("/proc", "/sys")
+
+#: The names of the standard streams in /dev.
+_STD_NAMES = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
 
 _REASONS = {
     errno.ENOSPC: "no space left on device",
@@ -172,40 +181,134 @@ def _under(path: str, roots: tuple[str, ...]) -> bool:
     return any(path == r or path.startswith(r + "/") for r in roots)
 
 
-def output_kind(path: str | os.PathLike) -> str:
-    """Say how :func:`write_output` will write ``path``.
+class OutputTarget(NamedTuple):
+    """What an output path really is (:func:`resolve_output`)."""
 
-    Returns
-    -------
-    str
-        ``"replace"``: a regular file (or a new one), replaced atomically; ``"stdout"`` /
-        ``"stderr"``: the file behind the process's own stdout/stderr (``/dev/stdout``, or
-        the file stdout is redirected to), written through that stream so its offset and
-        any redirection are honoured; ``"stream"``: a character device, a FIFO, or a file
-        reached through /proc, /sys or /dev/fd, opened and written in place, because a rename
-        would replace the node itself (as root, ``-o /dev/null`` used to turn /dev/null into
-        a regular file); ``"folder"``, ``"block-device"``, ``"socket"``: never written.
+    #: The path as given.
+    path: str
+    #: How it is written: ``"replace"`` (a regular or new file, replaced atomically at
+    #: ``target``), ``"stdout"`` / ``"stderr"`` (written through the process's own stream),
+    #: ``"stream"`` (a character device or FIFO, written in place), or never written:
+    #: ``"folder"``, ``"block-device"``, ``"socket"``.
+    kind: str
+    #: The real path (every symbolic link, ``/proc/self/cwd`` and ``/dev/fd/N`` resolved) of a
+    #: ``"replace"`` output; None for the other kinds.
+    target: str | None
+    #: What makes two paths one file: ``("inode", st_dev, st_ino)`` when it exists, else
+    #: ``("path", real path)``.
+    identity: tuple
+    #: ``os.stat`` of the path (links followed), None when it does not exist.
+    stat: os.stat_result | None
+    #: Why it can never be written (a deleted file reached through /dev/fd, a kernel file...),
+    #: or None.
+    problem: str | None = None
+
+
+def names_fd(path: str | os.PathLike) -> int | None:
+    """Return N when ``path`` names this process's file descriptor N, else None.
+
+    ``/dev/stdin`` (0), ``/dev/stdout`` (1), ``/dev/stderr`` (2), ``/dev/fd/N``,
+    ``/proc/self/fd/N``, ``/proc/<own pid>/fd/N``, and symbolic links to any of them.
+    """
+    p = os.path.abspath(os.fspath(path))
+    for _ in range(40):
+        for candidate in (p, os.path.join(os.path.realpath(os.path.dirname(p)), os.path.basename(p))):
+            if candidate in _STD_NAMES:
+                return _STD_NAMES[candidate]
+            folder, base = os.path.split(candidate)
+            if not base.isdigit():
+                continue
+            own = ("/dev/fd", "/proc/self/fd", "/proc/thread-self/fd", f"/proc/{os.getpid()}/fd")
+            if folder in own or (folder.startswith(f"/proc/{os.getpid()}/task/") and folder.endswith("/fd")):
+                return int(base)
+        try:
+            link = os.readlink(p)
+        except OSError:
+            return None
+        p = os.path.normpath(os.path.join(os.path.dirname(p), link))
+    return None
+
+
+def _resolve_new(name: str, depth: int = 0) -> tuple[str, str | None]:
+    """Return (real path, problem) for an output that does not exist yet.
+
+    The real path is where the new file will be created: every link on the way resolved,
+    a dangling symbolic link followed to the file it names. It is checked to be the folder
+    the given path reaches (``/proc/<pid>/root/...`` of another mount namespace is not).
+    """
+    real = os.path.realpath(name)
+    given_folder = os.path.dirname(name) or "."
+    if os.path.islink(name):
+        if depth > 40:
+            return real, "it is a loop of symbolic links"
+        link = os.readlink(name)
+        return _resolve_new(os.path.join(given_folder, link), depth + 1)
+    try:
+        a, b = os.stat(given_folder), os.stat(os.path.dirname(real))
+    except OSError:
+        return real, None  # the folder does not exist: the guard says so
+    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino):
+        return real, f"its folder cannot be resolved to a real path (it resolves to {os.path.dirname(real)!r})"
+    return real, None
+
+
+def resolve_output(path: str | os.PathLike) -> OutputTarget:
+    """Say what ``path`` really is and how :func:`write_output` will write it.
+
+    Every name is resolved: ``/proc/self/cwd/zone.geojson``, ``/dev/fd/7`` opened on a file,
+    ``/proc/self/root/...`` and symbolic links all reach a file, and the file is what counts.
+
+    - A regular file (or a new one) is ``"replace"``: replaced atomically at its real path
+      (``target``, checked to be that same file by device and inode). A regular file that has
+      no such path (deleted, or in another mount namespace) or lies under /proc or /sys has a
+      ``problem`` and is never written.
+    - ``/dev/stdout`` (or ``/dev/fd/1``...) is ``"stdout"``: written through the process's own
+      stdout, so a shell redirection (``>``, ``>>``) and its offset are honoured; so is any
+      path to stdout's file when stdout is a pipe or a terminal. ``"stderr"`` likewise.
+    - A character device or a FIFO is ``"stream"``: opened and written in place (a rename
+      would replace the node itself: as root, ``-o /dev/null`` used to turn /dev/null into
+      a regular file).
+    - A folder, a block device or a socket is never written.
     """
     name = os.fspath(path)
     try:
         st = os.stat(name)
     except OSError:
-        return "replace"
-    if stat.S_ISDIR(st.st_mode):
-        return "folder"
-    if stat.S_ISBLK(st.st_mode):
-        return "block-device"
-    if stat.S_ISSOCK(st.st_mode):
-        return "socket"
-    if _same_as_fd(st, 1):
-        return "stdout"
-    if _same_as_fd(st, 2):
-        return "stderr"
-    if not stat.S_ISREG(st.st_mode):
-        return "stream"
-    if _under(os.path.abspath(name), _SYSTEM_FOLDERS) or _under(os.path.realpath(name), _SYSTEM_FOLDERS):
-        return "stream"
-    return "replace"
+        real, problem = _resolve_new(name)
+        if problem is None and _under(real, _KERNEL_FOLDERS):
+            problem = f"it resolves to {real!r}, in a kernel file system"
+        return OutputTarget(name, "replace", real, ("path", real), None, problem)
+    identity = ("inode", st.st_dev, st.st_ino)
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        return OutputTarget(name, "folder", None, identity, st)
+    if stat.S_ISBLK(mode):
+        return OutputTarget(name, "block-device", None, identity, st)
+    if stat.S_ISSOCK(mode):
+        return OutputTarget(name, "socket", None, identity, st)
+    regular = stat.S_ISREG(mode)
+    for fd, kind in ((1, "stdout"), (2, "stderr")):
+        if _same_as_fd(st, fd) and (not regular or names_fd(name) == fd):
+            return OutputTarget(name, kind, None, identity, st)
+    if not regular:
+        return OutputTarget(name, "stream", None, identity, st)
+    real = os.path.realpath(name)
+    problem = None
+    try:
+        rst = os.stat(real)
+        same = (rst.st_dev, rst.st_ino) == (st.st_dev, st.st_ino)
+    except OSError:
+        same = False
+    if not same:
+        problem = "it is a file with no real path borderkit can replace (deleted, or in another mount namespace)"
+    elif _under(real, _KERNEL_FOLDERS):
+        problem = f"it is {real!r}, a kernel file"
+    return OutputTarget(name, "replace", real, identity, st, problem)
+
+
+def output_kind(path: str | os.PathLike) -> str:
+    """Say how :func:`write_output` will write ``path``: the ``kind`` of :func:`resolve_output`."""
+    return resolve_output(path).kind
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -231,13 +334,13 @@ def _write_std(kind: str, data: bytes) -> None:
 
 
 def _write_stream(name: str, data: bytes) -> None:
-    regular = stat.S_ISREG(os.stat(name).st_mode)
-    flags = os.O_WRONLY | os.O_CLOEXEC | os.O_NOCTTY | (os.O_TRUNC if regular else 0)
-    fd = os.open(name, flags)  # a FIFO blocks here until a reader opens it, as with `cat > fifo`
+    """Write to a character device or FIFO in place (never truncating: no O_TRUNC)."""
+    fd = os.open(name, os.O_WRONLY | os.O_CLOEXEC | os.O_NOCTTY)  # a FIFO blocks until a reader opens it
     try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):  # replaced since it was resolved
+            raise OSError(errno.EINVAL, "it changed into a regular file while borderkit ran")
         _write_all(fd, data)
-        if regular:
-            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -318,9 +421,9 @@ def _replace_via(dfd: int, folder: str, base: str, data: bytes, guard: _SignalGu
         os.close(fd)
 
 
-def _write_replace(name: str, data: bytes, guard: _SignalGuard) -> None:
-    # Through a symlink, the file it points to is replaced and the link kept (as `>` would).
-    target = os.path.realpath(name) if os.path.islink(name) else os.path.abspath(name)
+def _write_replace(target: str, data: bytes, guard: _SignalGuard) -> None:
+    # ``target`` is the real path (resolve_output): through a symlink, /proc/self/cwd or
+    # /dev/fd/N, the file reached is replaced and every link kept (as `>` would, but atomically).
     folder, base = os.path.split(target)
     dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
@@ -341,9 +444,10 @@ def write_output(path: str | os.PathLike, data: bytes | str, *, option: str = "-
     Parameters
     ----------
     path
-        The output. How it is written depends on what it is (:func:`output_kind`): a
-        regular or new file is replaced atomically; a character device, FIFO or the
-        process's stdout is written in place; a folder, block device or socket is refused.
+        The output. How it is written depends on what it really is (:func:`resolve_output`):
+        a regular or new file, whatever name reaches it, is replaced atomically at its real
+        path; a character device, a FIFO or the process's stdout is written in place; a
+        folder, block device or socket is refused.
     data
         The complete content (``str`` is encoded with ``encoding``). Callers build it in
         memory first, so the slow part (computing a map) happens before any file exists.
@@ -387,7 +491,10 @@ def write_output(path: str | os.PathLike, data: bytes | str, *, option: str = "-
     error: OutputError | None = None
     try:
         with guard:
-            kind = output_kind(name)
+            resolved = resolve_output(name)
+            kind = resolved.kind
+            if resolved.problem is not None:
+                raise OutputError(f"could not write {name}: {resolved.problem}. Choose another {option}.")
             if kind in ("folder", "block-device", "socket"):
                 what = {"folder": "a folder", "block-device": "a block device (a disk)", "socket": "a socket"}[kind]
                 raise OutputError(
@@ -399,7 +506,7 @@ def write_output(path: str | os.PathLike, data: bytes | str, *, option: str = "-
             elif kind == "stream":
                 _write_stream(name, data)
             else:
-                _write_replace(name, data, guard)
+                _write_replace(resolved.target, data, guard)
             guard.committed = True
     except _Interrupted:
         pass
@@ -543,6 +650,10 @@ def parse_features(text: str) -> list[dict]:
                 f"The input is not GeoJSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
                 "Give a FeatureCollection, or one Feature per line (or after an RS character)."
             ) from None
+        except ValueError as exc:  # e.g. a number of over 4,300 digits
+            raise InputError(f"The input is not GeoJSON borderkit can read: {exc}.") from None
+    except ValueError as exc:
+        raise InputError(f"The input is not GeoJSON borderkit can read: {exc}.") from None
     features: list[dict] = []
     for doc in docs:
         kind = doc.get("type") if isinstance(doc, dict) else None
@@ -585,6 +696,36 @@ def features_to_frame(features: list[dict]) -> gpd.GeoDataFrame:
     return frame_from_features(features)
 
 
+#: Parsed GeoJSON takes about this many times its text's size in memory (Python objects).
+STDIN_EXPANSION = 20
+
+
+def read_stdin_text(stream: IO[bytes] | None = None, *, max_bytes: int | None = None) -> str:
+    """Read GeoJSON text from stdin, refusing input larger than the memory limit allows.
+
+    ``yes | borderkit area -`` would otherwise grow without bound; the limit is the job's
+    memory limit (:func:`borderkit.validate.memory_limit`) over :data:`STDIN_EXPANSION`,
+    since the parsed features take that much more than the text.
+    """
+    from borderkit.errors import UsageError
+    from borderkit.validate import memory_limit
+
+    stream = stream if stream is not None else sys.stdin.buffer
+    limit, where = memory_limit(max_bytes)
+    cap = max(limit // STDIN_EXPANSION, 1 << 20)
+    chunks, size = [], 0
+    while block := stream.read(1 << 20):
+        size += len(block)
+        if size > cap:
+            raise UsageError(
+                f"stdin holds more than {cap / 2**20:,.0f} MiB of GeoJSON, more than the memory limit "
+                f"({where}) allows once parsed. Write it to a file (GeoPackage or FlatGeobuf read "
+                "in less memory) or raise the limit with --max-memory / BORDERKIT_MAX_MEMORY."
+            )
+        chunks.append(block)
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
 def read_user_geodata(source: str, *, layer: str | None = None, stdin_text: str | None = None) -> gpd.GeoDataFrame:
     """Read a user's file (GeoJSON, GeoPackage, Shapefile, GeoParquet, FlatGeobuf) or ``-``.
 
@@ -623,7 +764,43 @@ def read_user_geodata(source: str, *, layer: str | None = None, stdin_text: str 
             return gpd.read_parquet(path)
         except Exception as exc:
             raise InputError(f"{source!r} is not GeoParquet that geopandas can read: {exc}.") from None
+    if path.is_file():
+        _check_vector_format(path, source)
     return _read_with_gdal(path, source, layer)
+
+
+#: File signatures of the vector formats borderkit reads through GDAL.
+_SIGNATURES = {
+    b"SQLite format 3\x00": "GeoPackage",
+    b"\x00\x00\x27\x0a": "Shapefile",
+    b"fgb\x03": "FlatGeobuf",
+}
+
+
+def _check_vector_format(path: Path, source: str) -> None:
+    """Refuse a file that is not GeoJSON, GeoPackage, Shapefile or FlatGeobuf, by its bytes.
+
+    GDAL picks a driver from a file's content, not its name: a ``.geojson`` that holds a VRT,
+    WMS or GML description would make GDAL read other local files (``/etc/passwd`` into a
+    map's popups) or fetch from the network. Checking the signature first keeps every read
+    to the formats borderkit documents, and to the file named.
+    """
+    from borderkit.errors import InputError
+
+    with open(path, "rb") as fobj:
+        head = fobj.read(64)
+    if any(head.startswith(sig) for sig in _SIGNATURES):
+        return
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n\x1e")
+    if text[:1] in (b"{", b"[") or (not text and path.stat().st_size == 0):
+        return
+    kind = "a ZIP archive" if head.startswith(b"PK") else "XML (a VRT, WMS or GML file?)" if text[:1] == b"<" else None
+    found = f"it is {kind}" if kind else f"it starts with {head[:16]!r}"
+    raise InputError(
+        f"{source!r} is not GeoJSON, GeoPackage, Shapefile or FlatGeobuf ({found}). borderkit reads only "
+        "those (and GeoParquet), and never files that point GDAL at other files or the network. "
+        "Convert it with ogr2ogr, or unzip an archive first."
+    )
 
 
 def _gdal_reason(exc: Exception, warned: list[str]) -> str:

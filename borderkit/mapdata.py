@@ -106,9 +106,10 @@ def map_frames(
     Zones and events get ``start``/``end`` so the renderer can put them on a time slider
     when no date is given; with a date, only what is in force on it is kept.
     """
-    from borderkit.registry import area_model, estimates, load
+    from borderkit.calibrate import account_zones
+    from borderkit.registry import estimates, load
     from borderkit.registry import layers as registry_layers
-    from borderkit.zones import MODEL_NOTE, active
+    from borderkit.zones import active
 
     registry = registry_layers()
     # canonical names first (query_name ignores case and punctuation, and raises with close
@@ -119,15 +120,18 @@ def map_frames(
     events, sectors = load("events"), load("sectors")
     horizon = _horizon(events, sectors)
     on = date or horizon
-    model = area_model()
+    calibrated = account_zones()  # zones drawn at the account's areas (illustrative extents), not raw defaults
     frames: dict[str, gpd.GeoDataFrame] = {}
     attributions: list[str] = []
     for name in names:
         if name == "zones":
-            z = model.zones("soviet_line")
+            z = calibrated.zones
             z = z.assign(start=z["date"], end=[e if isinstance(e, str) and e else horizon for e in z["end_date"]])
             frames[name] = z[active(z, on)] if date else z
-            attributions.append("zones modelled by borderkit from the seed reports")
+            attributions.append(
+                "zones modelled by borderkit from sourced sectors, calibrated to its account of the published "
+                "figures (illustrative extents)"
+            )
             continue
         gdf = load(name)
         if name == "events":
@@ -138,15 +142,19 @@ def map_frames(
     more, credits = user_layers(add)
     frames.update(more)
     attributions += credits
-    from borderkit.model import Scenario
+    import shapely
 
-    footprint = model.footprint(Scenario(), on)
     from borderkit.measure import area
 
+    z = calibrated.zones
+    footprint = shapely.union_all(z.geometry.to_numpy()[active(z, on)])
     summary = {
         "date": on,
         "area_km2": float(area(footprint)[0]) if not footprint.is_empty else 0.0,
-        "how": f"Geodesic area (WGS84) of the union of the {MODEL_NOTE}; baseline: Soviet-era line (WOF 2024).",
+        "how": "Illustrative extent (modelled zones, not surveyed lines): geodesic area (WGS84) of the zones in "
+        "force, each episode's zones calibrated to the account of the published figures ("
+        + "; ".join(f"{c.component} {c.target_km2:.1f} km²" for c in calibrated.components)
+        + "); baseline: Soviet-era line (WOF 2024).",
         "estimates": [
             f"{r['qualifier']} {r['value']:g} km² — {r['who']} ({r['date']})"
             for _, r in estimates().sort_values("date").iterrows()
@@ -156,13 +164,9 @@ def map_frames(
         "band": None,
     }
     if samples:
-        from borderkit.montecarlo import monte_carlo, summarise
-        from borderkit.registry import baseline, baselines
+        from borderkit.calibrate import date_band
 
-        result = monte_carlo(
-            sectors, {n: baseline(n) for n in baselines()}, [on], samples=samples, seed=seed, max_shift_m=model.datum[2]
-        )
-        summary["band"] = summarise(result).iloc[0].to_dict()
+        summary["band"] = date_band(on, samples=samples, seed=seed).iloc[0].to_dict()
     if not frames:
         raise UsageError("No layers to draw. Give --layers with at least one layer name.")
     return frames, attributions, summary
@@ -175,7 +179,7 @@ def terrain_overlays(
 
     The DEM is read only over the map's focus (the line, zones and events), decimated to at
     most ``max_cells`` cells. Observers are the reported occupied positions and incursions
-    that fall on the DEM, 2 m above ground, out to ``max_distance_m``.
+    that fall on the DEM (``reported`` positions only), 2 m above ground, out to ``max_distance_m``.
     """
     import numpy as np
     import shapely
@@ -199,7 +203,10 @@ def terrain_overlays(
     events = frames.get("events")
     if events is not None and len(events):
         w, s, e, n = dem.lonlat_bounds()
-        pts = events[events["type"].isin(["occupied position", "incursion"])]
+        from borderkit.events import reported
+
+        pts = reported(events)  # an area-named event's point is a town centre, not where anyone stood
+        pts = pts[pts["type"].isin(["occupied position", "incursion"])]
         pts = pts[pts.geometry.x.between(w, e) & pts.geometry.y.between(s, n)]
         observers = sorted({(round(p.x, 6), round(p.y, 6)) for p in pts.geometry})
         observers = [o for o in observers if _on_dem(dem, o)]

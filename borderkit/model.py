@@ -19,7 +19,7 @@ from pyproj import Geod, Transformer
 from borderkit.claims import armenia_under_claim
 from borderkit.errors import UsageError
 from borderkit.measure import UNITS, area
-from borderkit.zones import active, breakdown, zones
+from borderkit.zones import active, breakdown, primary, zones
 
 __all__ = ["Scenario", "AreaModel", "datum_offset", "MI2_PER_KM2"]
 
@@ -107,7 +107,12 @@ class AreaModel:
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - the model is long-lived and its inputs immutable
     def zones(self, baseline: str, depth_scale: float = 1.0) -> gpd.GeoDataFrame:
-        """Return the zones of every sector on a baseline, depths scaled by ``depth_scale``."""
+        """Return the raw zones of every sector on a baseline (the prior), depths scaled by ``depth_scale``.
+
+        Raw: each sector's primary parameter set as stated, a nominal 1 km where its source
+        states no depth or width (:data:`borderkit.zones.RAW_NOTE`). Maps and timelines draw
+        the zones calibrated to the account instead (:mod:`borderkit.calibrate`).
+        """
         if baseline not in self._baselines:
             raise UsageError(f"Unknown baseline {baseline!r}. Allowed: {', '.join(self._baselines)}.")
         line, armenia = self._baselines[baseline]
@@ -115,12 +120,12 @@ class AreaModel:
         return zones(sectors, line, armenia, baseline_name=baseline)
 
     def in_force(self, scenario: Scenario, on: str) -> gpd.GeoDataFrame:
-        """Return the zones a scenario counts on a date (time scope applied)."""
+        """Return the zones a scenario counts on a date (time scope applied: ``episode`` keeps the latest component)."""
         z = self.zones(scenario.baseline, scenario.depth_scale)
         z = z[active(z, on)]
         if scenario.time_scope == "episode" and len(z):
-            episodes = self.sectors.set_index("id").loc[z["sector"], "episode"].to_numpy()
-            z = z[episodes == max(episodes)]
+            starts = z.groupby("component")["date"].min()
+            z = z[z["component"] == starts.idxmax()]
         elif scenario.time_scope != "cumulative":
             raise UsageError(f"Unknown time scope {scenario.time_scope!r}. Allowed: cumulative, episode.")
         return z
@@ -176,7 +181,7 @@ class AreaModel:
     def affected_length_km(self, on: str, scenario: Scenario | None = None) -> float:
         """Return the length of baseline covered by the sectors a scenario counts on a date."""
         z = self.in_force(scenario or Scenario(), on)
-        lengths = self.sectors.set_index("id")["stretch_km"]
+        lengths = primary(self.sectors).set_index("sector")["stretch_km"].astype(float).fillna(0.0)
         return float(lengths.loc[z["sector"]].sum()) if len(z) else 0.0
 
     def province_breakdown(self, on: str, scenario: Scenario | None = None):

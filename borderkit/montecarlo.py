@@ -1,15 +1,35 @@
-"""Uncertainty of the modelled area: Monte Carlo over baseline, boundary shift, depths and profiles.
+"""Uncertainty: Monte Carlo over the geometry, and over the account and the geometry together.
 
-Each sample draws a baseline rendering, a boundary shift (random direction, length up to
-the Pulkovo 1942 -> WGS84 datum offset), each sector's depth uniformly within its stated
-range and its depth profile. Work happens on shapely 2 arrays in one regional equal-area
-projection, set up once per baseline; no GeoDataFrame is built per sample.
+Each sample draws the geometry: a rendering of the baseline, a boundary shift (random
+direction, length up to the Pulkovo 1942 -> WGS84 datum offset), for each sector one of its
+parameter sets (by weight), its depth and width uniformly within the range the source's
+words allow, and its depth profile.
+
+- **Raw** (no ``account``): the sample's zones as drawn, an unreported depth or width at
+  the nominal 1 km. This is the band of the prior, not of the land.
+- **With the account**: the sample also draws one refit of the account (its component
+  areas, :attr:`borderkit.account.Account.replicates`) and scales the drawn zones to them
+  on the drawn rendering: the figures are of land, and a rendering of the line changes
+  where that land is drawn, not how much of it there is. The datum shift is applied after
+  the calibration (a count made with the line in another datum). Each **quantity** (a
+  figure's components on its date) is the new land of its components' zones in force that
+  day, plus the drawn area of components that have no zones (land held since the 1990s),
+  times the count's own precision when the quantity has one (a figure's relative
+  uncertainty, the same the account fits it with). So the band says what a count of that
+  quantity could read, given the figures, the refits and how the zones could lie; once
+  calibrated, the geometry decides *where* the land lies far more than *how much*, which
+  the probability raster shows.
+
+Work happens on shapely arrays in one regional equal-area projection (planar areas there
+agree with the geodesic to better than 0.01% over this region); no GeoDataFrame is built
+per sample.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,23 +37,48 @@ import shapely
 from pyproj import CRS, Transformer
 
 from borderkit.errors import UsageError
-from borderkit.zones import PROFILES, active, baseline_stretch, depth_profile
+from borderkit.zones import (
+    PROFILES,
+    active,
+    attached,
+    baseline_stretch,
+    extent,
+    front_of,
+    raw_lam,
+    ribbon,
+    swept_front,
+    unreported,
+)
 
-__all__ = ["MonteCarloResult", "monte_carlo", "summarise", "estimate_bytes", "check_samples"]
+__all__ = [
+    "MonteCarloResult",
+    "Quantity",
+    "AccountDraws",
+    "monte_carlo",
+    "summarise",
+    "estimate_bytes",
+    "check_samples",
+    "check_args",
+]
 
-#: Points per sector stretch that carry a sampled depth profile (fewer than the exact model).
-POINTS_PER_STRETCH = 25
 #: Bytes kept per probability-raster cell while sampling (cell centres, the count, a mask).
 BYTES_PER_RASTER_CELL = 48
+#: Relative tolerance of the per-sample calibration (planar area; the band is far wider).
+SAMPLE_RTOL = 2e-2
+#: Half-side (m) of the box of land around each sector's anchor that its zone may cover in a sample.
+SECTOR_REACH_M = 45_000.0
+#: How close (m) a piece of a zone must come to the line to be kept.
+TOUCH_M = 1.0
 
 
 def estimate_bytes(samples: int, n_dates: int, n_sectors: int, raster_cells: int = 0) -> int:
     """Return the memory a Monte Carlo run keeps, in bytes, before it starts.
 
-    Per sample: its area on each date and what it drew (baseline, shift, one depth per
-    sector), held twice while the draws table is built; plus the probability raster.
+    Per sample: its area on each date and what it drew (baseline, shift, parameter set,
+    depth and width per sector, one parameter per component), held twice while the draws
+    table is built; plus the probability raster.
     """
-    per_sample = 2 * 8 * (n_dates + n_sectors + 4)
+    per_sample = 2 * 8 * (n_dates + 3 * n_sectors + 8)
     return samples * per_sample + raster_cells * BYTES_PER_RASTER_CELL
 
 
@@ -52,24 +97,64 @@ def check_samples(
     )
 
 
-@dataclass
-class MonteCarloResult:
-    """Areas per sample and date, and (optionally) the share of samples covering each raster cell."""
+@dataclasses.dataclass(frozen=True)
+class Quantity:
+    """What a band is of: the land of ``components`` on ``date`` (all modelled components when empty).
 
-    dates: list[str]
-    areas_km2: np.ndarray  # shape (samples, dates)
+    ``sigma`` is the relative precision of a count of it (a figure's, from its wording): each
+    sample's value is multiplied by exp(sigma × a standard normal draw). 0: the land itself.
+    """
+
+    name: str
+    date: str
+    components: tuple[str, ...] = ()
+    sigma: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountDraws:
+    """The account as the Monte Carlo samples it: refitted component areas (rows) and the counting order.
+
+    ``areas`` has one column per id in ``components``; ``starts`` gives each component's
+    start date (land counts once, in the earliest component whose zones hold it).
+    """
+
+    components: tuple[str, ...]
+    areas: np.ndarray
+    starts: Mapping[str, str]
+
+    @classmethod
+    def from_account(cls, account, starts: Mapping[str, str]) -> AccountDraws:
+        """Return the draws of a built :class:`~borderkit.account.Account` (its refits, else its fit)."""
+        ids = tuple(c.id for c in account.components)
+        rows = account.replicates
+        if rows is None or not len(rows):
+            rows = np.array([[c.area_km2 for c in account.components]])
+        return cls(ids, np.asarray(rows, dtype=float), dict(starts))
+
+
+@dataclasses.dataclass
+class MonteCarloResult:
+    """Areas per sample and quantity, what each sample drew, and optionally the probability raster."""
+
+    dates: list[str]  # one label per quantity (its date, for a run over dates)
+    areas_km2: np.ndarray  # shape (samples, quantities)
     draws: pd.DataFrame  # what each sample drew
     crs: CRS
     probability: np.ndarray | None = None  # shape (rows, cols), for the last date
     transform: tuple | None = None  # (xmin, ymax, cell) of the probability grid, in ``crs``
+    quantities: list[Quantity] = dataclasses.field(default_factory=list)
 
 
-@dataclass
-class _Prepared:
-    armenia: shapely.Geometry  # clipped to the sectors' window, projected
-    stretches: list[shapely.LineString]
-    points: list[np.ndarray]  # (n, 2) coordinates along each stretch
-    t: np.ndarray
+# ----------------------------------------------------------------------------- preparation
+@dataclasses.dataclass
+class _Rendering:
+    """One rendering of the line, projected once: its land, and per sector where the shape hangs."""
+
+    land: shapely.Geometry  # Armenia near the sectors
+    lines: list  # per sector: its stretch (two-anchor ribbon), nearest line part (one anchor) or Front (salient)
+    anchors: list[shapely.Point]
+    lands: list[shapely.Geometry]  # per sector: Armenia within SECTOR_REACH_M of its anchor
 
 
 def _regional_crs(sectors: pd.DataFrame) -> CRS:
@@ -78,30 +163,9 @@ def _regional_crs(sectors: pd.DataFrame) -> CRS:
     return CRS.from_proj4(f"+proj=laea +lat_0={lat:.4f} +lon_0={lon:.4f} +datum=WGS84 +units=m")
 
 
-def _prepare(
-    sectors: pd.DataFrame, line: shapely.Geometry, armenia: shapely.Geometry, crs: CRS, margin_m: float
-) -> _Prepared:
+def _projector(crs: CRS) -> Callable:
     fwd = Transformer.from_crs(4326, crs, always_xy=True)
-
-    def proj(g):
-        return shapely.transform(g, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
-
-    line_p = proj(line)
-    a = proj(shapely.points(np.c_[sectors["anchor_a_lon"], sectors["anchor_a_lat"]]))
-    has_b = sectors["anchor_b_lon"].notna().to_numpy()
-    b_xy = np.c_[sectors["anchor_b_lon"].fillna(0).astype(float), sectors["anchor_b_lat"].fillna(0).astype(float)]
-    b = proj(shapely.points(b_xy))
-    stretches = []
-    for i, (_, s) in enumerate(sectors.iterrows()):
-        span = None if has_b[i] else float(s["span_km"]) * 1000.0
-        stretches.append(baseline_stretch(line_p, a[i], b[i] if has_b[i] else None, span_m=span))
-    window = shapely.box(*shapely.total_bounds(stretches)).buffer(margin_m)
-    armenia_p = shapely.intersection(
-        proj(shapely.intersection(armenia, shapely.box(*_lonlat_bounds(window, crs)))), window
-    )
-    t = np.linspace(0.0, 1.0, POINTS_PER_STRETCH)
-    points = [shapely.get_coordinates(shapely.line_interpolate_point(s, t, normalized=True)) for s in stretches]
-    return _Prepared(armenia_p, stretches, points, t)
+    return lambda g: shapely.transform(g, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
 
 
 def _lonlat_bounds(window: shapely.Geometry, crs: CRS) -> tuple[float, float, float, float]:
@@ -111,132 +175,331 @@ def _lonlat_bounds(window: shapely.Geometry, crs: CRS) -> tuple[float, float, fl
     return min(xs) - 0.05, min(ys) - 0.05, max(xs) + 0.05, max(ys) + 0.05
 
 
-def _sample_zones(prep: _Prepared, depths_m: np.ndarray, profiles: Sequence[str], shift: np.ndarray) -> list:
-    """Return one zone polygon per sector for one sample (projected coordinates)."""
-    armenia = shapely.transform(prep.armenia, lambda c: c + shift)
-    shapely.prepare(armenia)
-    zones = []
-    for stretch, pts, depth, profile in zip(prep.stretches, prep.points, depths_m, profiles, strict=True):
-        if profile == "uniform":
-            reach = shapely.buffer(shapely.transform(stretch, lambda c: c + shift), depth, quad_segs=8)
+def _prepare(sites: pd.DataFrame, line: shapely.Geometry, armenia: shapely.Geometry, crs: CRS, margin_m: float):
+    """Project one rendering: the land within ``margin_m`` of the anchors, and each sector's line."""
+    proj = _projector(crs)
+    line_p = proj(line)
+    parts = shapely.get_parts(shapely.line_merge(line_p))
+    anchors = list(proj(shapely.points(np.c_[sites["anchor_a_lon"], sites["anchor_a_lat"]])))
+    lines = []
+    for i, (_, s) in enumerate(sites.iterrows()):
+        part = parts[np.argmin(shapely.distance(parts, anchors[i]))]
+        if s["shape"] == "salient":
+            part = front_of(part, anchors[i])
+        elif pd.notna(s["anchor_b_lon"]):
+            b = proj(shapely.Point(float(s["anchor_b_lon"]), float(s["anchor_b_lat"])))
+            part = baseline_stretch(part, anchors[i], b)
+        lines.append(part)
+    window = shapely.box(*shapely.MultiPoint(anchors).bounds).buffer(margin_m)
+    land = shapely.intersection(proj(shapely.intersection(armenia, shapely.box(*_lonlat_bounds(window, crs)))), window)
+    reach = SECTOR_REACH_M
+    boxes = [shapely.box(a.x - reach, a.y - reach, a.x + reach, a.y + reach) for a in anchors]
+    lands = list(shapely.intersection(land, boxes))
+    return _Rendering(land, lines, anchors, lands)
+
+
+def _sites(sectors: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per sector (where it is), in the order of first appearance."""
+    table = sectors if "sector" in sectors.columns else sectors.assign(sector=sectors["id"], parameter_set="")
+    return table.drop_duplicates("sector").reset_index(drop=True)
+
+
+def _parameter_sets(sectors: pd.DataFrame, sites: pd.DataFrame) -> list[pd.DataFrame]:
+    table = sectors if "sector" in sectors.columns else sectors.assign(sector=sectors["id"], parameter_set="")
+    return [table[table["sector"] == sid].reset_index(drop=True) for sid in sites["sector"]]
+
+
+# ----------------------------------------------------------------------------- one sample
+def _shape(site: pd.Series, line: shapely.Geometry, anchor, depth_km: float, width_km: float, profile: str):
+    """Return (reach, the line it must touch) of one sector in metric coordinates, or None when empty."""
+    depth_m = depth_km * 1000.0
+    if not depth_m > 0:
+        return None
+    if site["shape"] == "ribbon":
+        if pd.notna(site["anchor_b_lon"]):
+            stretch = line
+        elif width_km > 0:
+            stretch = baseline_stretch(line, anchor, None, span_m=width_km * 1000.0)
         else:
-            radii = depth * depth_profile(profile, prep.t)
-            keep = radii > 1.0
-            reach = shapely.union_all(shapely.buffer(shapely.points(pts[keep] + shift), radii[keep], quad_segs=8))
-        zones.append(shapely.intersection(reach, armenia))
-    return zones
+            return None
+        return ribbon(stretch, depth_m, profile), stretch
+    if not width_km > 0:
+        return None
+    return swept_front(line, width_km * 1000.0, depth_m, profile)
+
+
+def _zone(site, rendering: _Rendering, i: int, params: Mapping, land: shapely.Geometry, tol: float) -> shapely.Geometry:
+    """Return one sector's zone: its shape clipped to ``land``, the pieces within ``tol`` of its line kept."""
+    depth, width = params["depth_km"], params["width_km"]
+    built = _shape(site, rendering.lines[i], rendering.anchors[i], depth, width, params["profile"])
+    if built is None:
+        return shapely.Polygon()
+    reach, touch = built
+    clipped = shapely.intersection(reach, land)
+    return attached(clipped, touch, tol)
+
+
+@dataclasses.dataclass
+class _Draw:
+    """What one sample drew for each sector: parameter set, depth, width, profile (free dims as NaN)."""
+
+    sets: list[str]
+    rows: list[dict]
+
+
+def _draw(sets: list[pd.DataFrame], rng: np.random.Generator, vary_profiles: bool, vary_sets: bool) -> _Draw:
+    names, rows = [], []
+    for table in sets:
+        weights = table["weight"].astype(float).to_numpy() if "weight" in table else np.ones(len(table))
+        k = int(rng.choice(len(table), p=weights / weights.sum())) if vary_sets else int(np.argmax(weights))
+        row = table.iloc[k].to_dict()
+        for dim in ("depth", "width"):
+            mid = _num(row.get(f"{dim}_km"))
+            lo, hi = _num(row.get(f"{dim}_min_km")), _num(row.get(f"{dim}_max_km"))
+            lo, hi = (mid if math.isnan(lo) else lo), (mid if math.isnan(hi) else hi)
+            row[f"{dim}_km"] = mid if math.isnan(mid) else float(rng.uniform(lo, hi))
+        if vary_profiles:
+            row["profile"] = list(PROFILES)[int(rng.integers(len(PROFILES)))]
+        names.append(str(row.get("parameter_set", "")))
+        rows.append(row)
+    return _Draw(names, rows)
+
+
+def _num(value) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return math.nan
+    return float(value)
+
+
+def _free(rows: list[dict], idx: list[int]) -> bool:
+    """Whether any of these drawn parameter sets leaves a depth or width unreported."""
+    return any(unreported(rows[i]) for i in idx)
+
+
+def _zones_at(sites: list[dict], rendering, draw: _Draw, lams, frees, shift: np.ndarray) -> list:
+    """Return every sector's zone for one sample at the components' parameters, its land moved by ``shift``."""
+    tol = TOUCH_M + float(np.hypot(*shift))
+    out = []
+    for i, site in enumerate(sites):
+        comp = site["component"]
+        depth, width = extent(draw.rows[i], lams[comp], frees[comp])
+        params = {"depth_km": depth, "width_km": width, "profile": draw.rows[i].get("profile") or "uniform"}
+        land = shapely.transform(rendering.lands[i], lambda c: c + shift) if shift.any() else rendering.lands[i]
+        out.append(_zone(site, rendering, i, params, land, tol))
+    return out
+
+
+def _calibrate_sample(
+    sites, rendering, draw: _Draw, targets: Mapping[str, float], order, frees, guesses: Mapping[str, float]
+) -> dict[str, float]:
+    """Return one parameter per component so its new land (planar, default rendering) meets its drawn area.
+
+    ``guesses`` (the last sample's parameters) start each search near where it ends.
+    """
+    from borderkit.calibrate import solve
+
+    lams, earlier = {}, shapely.Polygon()
+    for comp in order:
+        idx = [i for i, site in enumerate(sites) if site["component"] == comp]
+
+        built: dict[float, list] = {}
+
+        def zones_at(lam, idx=idx, comp=comp, built=built):
+            if lam not in built:
+                built[lam] = []
+                for i in idx:
+                    depth, width = extent(draw.rows[i], lam, frees[comp])
+                    params = {"depth_km": depth, "width_km": width, "profile": draw.rows[i].get("profile") or "uniform"}
+                    built[lam].append(_zone(sites[i], rendering, i, params, rendering.lands[i], TOUCH_M))
+            return built[lam]
+
+        def area_of(lam, zones_at=zones_at, earlier=earlier):
+            union = shapely.union_all(zones_at(lam))
+            return shapely.area(shapely.difference(union, earlier)) / 1e6
+
+        lam, _, _ = solve(area_of, targets.get(comp, 0.0), frees[comp], rtol=SAMPLE_RTOL, guess=guesses.get(comp))
+        lams[comp] = lam
+        earlier = shapely.union_all([earlier, *zones_at(lam)])
+    return lams
+
+
+def _measure(zones_arr: np.ndarray, members, quantities: Sequence[Quantity], in_force, order, drawn, starts):
+    """Return each quantity's area (km²): new land of its modelled components in force, plus unmodelled ones.
+
+    ``members`` maps a component to the mask of its sectors, ``in_force`` a date to the
+    mask of sectors in force that day.
+    """
+    modelled = set(members)
+    values = []
+    pieces_by_date: dict[str, dict[str, float]] = {}
+    by_mask: dict[bytes, dict[str, float]] = {}  # many dates see the same sectors in force
+    for q in quantities:
+        if q.date not in pieces_by_date:
+            on = in_force[q.date]
+            key = on.tobytes()
+            if key not in by_mask:
+                earlier, pieces = shapely.Polygon(), {}
+                for comp in order:
+                    mine = zones_arr[on & members[comp]]
+                    union = shapely.union_all(mine) if len(mine) else shapely.Polygon()
+                    pieces[comp] = shapely.area(shapely.difference(union, earlier)) / 1e6
+                    earlier = shapely.union_all([earlier, union])
+                by_mask[key] = pieces
+            pieces_by_date[q.date] = by_mask[key]
+        pieces = pieces_by_date[q.date]
+        comps = q.components or tuple(pieces)
+        value = sum(pieces.get(c, 0.0) for c in comps if c in modelled)
+        value += sum(drawn.get(c, 0.0) for c in comps if c not in modelled and starts.get(c, q.date) <= q.date)
+        values.append(value)
+    return np.array(values)
+
+
+# ----------------------------------------------------------------------------- the run
+def check_args(samples, seed, raster_cell_m=None) -> None:
+    """Refuse a negative sample count or seed, or a non-positive raster cell, naming the option."""
+    if samples < 0 or (raster_cell_m is not None and not (np.isfinite(raster_cell_m) and raster_cell_m > 0)):
+        raise UsageError(f"samples must be >= 0 and raster_cell_m > 0 (metres), got {samples!r} and {raster_cell_m!r}.")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise UsageError(f"--seed must be a whole number >= 0, got {seed!r}. Use e.g. --seed 7.")
+
+
+def _grid(prepared: Mapping[str, _Rendering], cell: float):
+    xmin, ymin, xmax, ymax = shapely.total_bounds([p.land for p in prepared.values()])
+    xs = np.arange(xmin + cell / 2, xmax, cell)
+    ys = np.arange(ymax - cell / 2, ymin, -cell)
+    gx, gy = np.meshgrid(xs, ys)
+    return gx, gy, (xmin, ymax, cell)
 
 
 def monte_carlo(
     sectors: pd.DataFrame,
     baselines: Mapping[str, tuple],
-    dates: Sequence[str],
+    dates: Sequence[str] = (),
     *,
+    account: AccountDraws | None = None,
+    quantities: Sequence[Quantity] | None = None,
     samples: int = 200,
     seed: int = 0,
     max_shift_m: float = 105.0,
     vary_profiles: bool = True,
+    vary_sets: bool = True,
     raster_cell_m: float | None = None,
     progress: Callable[[int], None] | None = None,
     max_bytes: int | None = None,
 ) -> MonteCarloResult:
-    """Sample the modelled area on each date.
+    """Sample the modelled area of each quantity (by default: all zones in force on each of ``dates``).
 
     Parameters
     ----------
     sectors
-        The sectors layer (needs ``depth_min_km``/``depth_max_km`` for the depth ranges).
+        The sectors layer (all parameter sets, with their ranges and weights).
     baselines
         Baseline name -> (line, Armenia polygon), lon/lat; drawn uniformly.
-    dates
-        Dates to report.
+    dates, quantities
+        What to measure: the union of the zones in force on each date, or each
+        :class:`Quantity` (components on a date).
+    account
+        The account's refits (:class:`AccountDraws`): each sample draws one and calibrates
+        its drawn zones to it on its drawn rendering. None: the raw geometry (the prior).
     samples, seed
         How many samples, and the seed that makes a run repeatable.
     max_shift_m
-        Largest boundary shift (the datum offset, ~105 m here); drawn uniformly in length
-        and direction.
-    vary_profiles
-        Draw each sector's profile among uniform/triangular/parabolic (else keep its own).
+        Largest boundary shift (the datum offset, ~105 m here), uniform in length and direction.
+    vary_profiles, vary_sets
+        Draw each sector's depth profile among uniform/triangular/parabolic, and its
+        parameter set by weight (else its own profile, and its heaviest set).
     raster_cell_m
         With a cell size, also return the share of samples in which each cell lies in a
-        zone in force on the last date.
+        zone in force on the last quantity's date.
     progress
         Called with 1 after each sample (for a progress bar).
     max_bytes
-        Memory limit for the run (default: :func:`borderkit.validate.memory_limit`); a run
-        estimated above it is refused before the first sample.
+        Memory limit (default: :func:`borderkit.validate.memory_limit`); a run estimated above
+        it is refused before the first sample.
     """
-    if samples < 0 or (raster_cell_m is not None and not (np.isfinite(raster_cell_m) and raster_cell_m > 0)):
-        raise UsageError(f"samples must be >= 0 and raster_cell_m > 0 (metres), got {samples!r} and {raster_cell_m!r}.")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise UsageError(f"--seed must be a whole number >= 0, got {seed!r}. Use e.g. --seed 7.")
-    check_samples(samples, len(dates), len(sectors), max_bytes=max_bytes)
+    check_args(samples, seed, raster_cell_m)
+    quantities = list(quantities) if quantities is not None else [Quantity(d, d) for d in dates]
+    sites = _sites(sectors)
+    if "component" not in sites.columns:
+        sites = sites.assign(component=sites.get("episode", sites["sector"]))
+    check_samples(samples, len(quantities), len(sites), max_bytes=max_bytes)
     rng = np.random.default_rng(seed)
-    crs = _regional_crs(sectors)
-    margin = float(sectors["depth_max_km"].max()) * 1000.0 + 2 * max_shift_m + 1000.0
+    crs = _regional_crs(sites)
+    margin = 60_000.0
     names = list(baselines)
-    prepared = {n: _prepare(sectors, *baselines[n], crs, margin) for n in names}
-    in_force = np.array([active(sectors, d) for d in dates])  # (dates, sectors)
-    lo = sectors["depth_min_km"].astype(float).to_numpy() * 1000.0
-    hi = sectors["depth_max_km"].astype(float).to_numpy() * 1000.0
-    own = list(sectors["profile"])
+    prepared = {n: _prepare(sites, *baselines[n], crs, margin) for n in names}
+    sets = _parameter_sets(sectors, sites)
+    starts = dict(account.starts) if account is not None else {}
+    first = sites.groupby("component")["date"].min().to_dict()
+    order = sorted(first, key=lambda c: (starts.get(c) or first[c], first[c]))
     grid = None
     if raster_cell_m:
-        xmin, ymin, xmax, ymax = shapely.total_bounds([p.armenia for p in prepared.values()])
-        xs = np.arange(xmin + raster_cell_m / 2, xmax, raster_cell_m)
-        ys = np.arange(ymax - raster_cell_m / 2, ymin, -raster_cell_m)
-        check_samples(samples, len(dates), len(sectors), raster_cells=len(xs) * len(ys), max_bytes=max_bytes)
-        gx, gy = np.meshgrid(xs, ys)
-        counts = np.zeros(gx.shape)
-        grid = (gx, gy, (xmin, ymax, raster_cell_m))
-    areas = np.zeros((samples, len(dates)))
-    drawn = {"baseline": np.zeros(samples, dtype=np.int64), "shift_m": np.zeros(samples)}
-    drawn["shift_deg"] = np.zeros(samples)
-    depth_draws = np.zeros((samples, len(sectors)))
-    profile_names = list(PROFILES)
+        gx, gy, transform = _grid(prepared, raster_cell_m)
+        check_samples(samples, len(quantities), len(sites), raster_cells=gx.size, max_bytes=max_bytes)
+        counts, grid = np.zeros(gx.shape), (gx, gy, transform)
+    last_on = active(sites, quantities[-1].date) if quantities else np.zeros(len(sites), bool)
+    in_force = {d: active(sites, d) for d in dict.fromkeys(q.date for q in quantities)}
+    sigmas = np.array([q.sigma for q in quantities], dtype=float)
+    members = {c: (sites["component"] == c).to_numpy() for c in first}
+    site_rows = [row.to_dict() for _, row in sites.iterrows()]
+    comp_idx = {c: [i for i, x in enumerate(sites["component"]) if x == c] for c in first}
+    areas = np.zeros((samples, len(quantities)))
+    records, guesses = [], {}
     for k in range(samples):
         name = names[rng.integers(len(names))]
         length, angle = rng.uniform(0, max_shift_m), rng.uniform(0, 2 * np.pi)
         shift = np.array([length * np.cos(angle), length * np.sin(angle)])
-        depths = rng.uniform(lo, hi)
-        profiles = [profile_names[i] for i in rng.integers(3, size=len(own))] if vary_profiles else own
-        zones = np.array(_sample_zones(prepared[name], depths, profiles, shift), dtype=object)
-        for j in range(len(dates)):
-            if in_force[j].any():
-                areas[k, j] = shapely.area(shapely.union_all(zones[in_force[j]])) / 1e6
-        if grid is not None and in_force[-1].any():
-            last = shapely.union_all(zones[in_force[-1]])
-            counts += shapely.contains_xy(last, grid[0], grid[1])
-        drawn["baseline"][k], drawn["shift_m"][k], drawn["shift_deg"][k] = names.index(name), length, np.degrees(angle)
-        depth_draws[k] = depths / 1000
+        draw = _draw(sets, rng, vary_profiles, vary_sets)
+        frees = {c: _free(draw.rows, idx) for c, idx in comp_idx.items()}
+        drawn: dict[str, float] = {}
+        if account is None:
+            lams = {c: raw_lam(frees[c]) for c in first}
+        else:
+            row = account.areas[rng.integers(len(account.areas))]
+            drawn = dict(zip(account.components, row.tolist(), strict=True))
+            lams = _calibrate_sample(site_rows, prepared[name], draw, drawn, order, frees, guesses)
+            guesses = {c: v for c, v in lams.items() if v > 0}
+        zones_arr = np.array(_zones_at(site_rows, prepared[name], draw, lams, frees, shift), dtype=object)
+        areas[k] = _measure(zones_arr, members, quantities, in_force, order, drawn, starts) * np.exp(
+            sigmas * rng.standard_normal(len(quantities))
+        )
+        if grid is not None and last_on.any():
+            counts += shapely.contains_xy(shapely.union_all(zones_arr[last_on]), grid[0], grid[1])
+        records.append(_record(k, name, length, angle, sites, draw, lams, drawn))
         if progress:
             progress(1)
-    draws = pd.DataFrame(
-        {
-            "sample": np.arange(samples),
-            "baseline": np.array(names, dtype=object)[drawn["baseline"]],
-            "shift_m": drawn["shift_m"],
-            "shift_deg": drawn["shift_deg"],
-            **{f"depth_km:{sid}": depth_draws[:, i] for i, sid in enumerate(sectors["id"])},
-        }
-    )
-    result = MonteCarloResult(list(dates), areas, draws, crs)
+    draws = pd.DataFrame.from_records(records) if records else pd.DataFrame({"sample": []})
+    result = MonteCarloResult([q.date for q in quantities], areas, draws, crs, quantities=quantities)
     if grid is not None:
-        result.probability = counts / samples
-        result.transform = grid[2]
+        result.probability, result.transform = counts / max(samples, 1), grid[2]
     return result
 
 
+def _record(k, name, length, angle, sites, draw: _Draw, lams, drawn) -> dict:
+    """Return what one sample drew, one flat row."""
+    rec = {"sample": k, "baseline": name, "shift_m": length, "shift_deg": float(np.degrees(angle))}
+    for sid, pset, row in zip(sites["sector"], draw.sets, draw.rows, strict=True):
+        rec[f"set:{sid}"] = pset
+        rec[f"depth_km:{sid}"] = row.get("depth_km")
+        rec[f"width_km:{sid}"] = row.get("width_km")
+    rec.update({f"lam:{c}": v for c, v in lams.items()})
+    rec.update({f"account_km2:{c}": v for c, v in drawn.items()})
+    return rec
+
+
 def summarise(result: MonteCarloResult) -> pd.DataFrame:
-    """Return median and 5-95% interval of the sampled area on each date (km², equal-area)."""
-    q = np.percentile(result.areas_km2, [5, 50, 95], axis=0)
+    """Return median and 5-95% interval of the sampled area of each quantity (km², equal-area)."""
+    q = np.percentile(result.areas_km2, [5, 50, 95], axis=0) if len(result.areas_km2) else np.full((3, 0), np.nan)
+    names = [x.name for x in result.quantities] if result.quantities else result.dates
+    labels = {"quantity": names} if names != result.dates else {}
     return pd.DataFrame(
         {
             "date": result.dates,
+            **labels,
             "p5_km2": q[0],
             "median_km2": q[1],
             "p95_km2": q[2],
-            "mean_km2": result.areas_km2.mean(axis=0),
+            "mean_km2": result.areas_km2.mean(axis=0) if len(result.areas_km2) else np.nan,
             "samples": len(result.areas_km2),
         }
     )

@@ -237,7 +237,13 @@ def validate_figures(table: pd.DataFrame, components: pd.DataFrame) -> pd.DataFr
     :func:`borderkit.account.figure_sigma`). Row numbers count the header as row 1.
     """
     _missing(table, FIGURE_COLUMNS, "figures", FIGURE_OPTIONAL)
-    out = table.fillna("").astype(str).apply(lambda s: s.str.strip())
+    if table.empty:
+        raise InputError("The figures file has a header but no rows. Add at least one figure (one row per figure).")
+    # control characters (ESC sequences, CR, newlines) in a user's CSV would rewrite the
+    # terminal or forge lines in the printed account: kept visible as escapes instead
+    from borderkit.report import plain_text
+
+    out = table.fillna("").astype(str).apply(lambda s: s.str.strip().map(plain_text))
     for col in FIGURE_OPTIONAL:
         out[col] = out.get(col, "")
     for i, row in out.iterrows():
@@ -344,10 +350,11 @@ def _feature(layer: str, fid: str, load, cid: str) -> pd.Series:
 def _latitude(geoms: Sequence, areas: Sequence[float]) -> float | None:
     import shapely
 
-    if not geoms or sum(areas) <= 0:
+    drawn = [(g, a) for g, a in zip(geoms, areas, strict=True) if not g.is_empty and a > 0]  # a zone may be empty
+    if not drawn:
         return None
-    lats = [shapely.centroid(g).y for g in geoms]
-    return float(np.average(lats, weights=areas))
+    lats = [shapely.centroid(g).y for g, _ in drawn]
+    return float(np.average(lats, weights=[a for _, a in drawn]))
 
 
 def component_geometry(
@@ -409,23 +416,25 @@ def _rendering_range(feature: pd.Series) -> tuple[float, float]:
 def measure_priors(components: pd.DataFrame, sectors, baseline: tuple, *, load=None) -> pd.DataFrame:
     """Measure each component's prior range from the geometry, by the rule docs/methodology.md states.
 
-    High end: the component's zones with every sector at its maximum depth (minus the zones
-    of earlier components), plus its fixed features at their largest rendering. Low end: only
-    sectors whose depth a source reports, at their minimum depth (a sector with a default
-    depth may be as small as one position), plus fixed features at their smallest
-    rendering; never below :data:`PRIOR_FLOOR_KM2`.
+    High end: the component's zones with every sector parameter set at the top of its stated
+    range (minus the zones of earlier components), plus its fixed features at their largest
+    rendering; open (``inf``) when a sector leaves its depth or width unreported, or the
+    component covers no geometry at all. Low end: only sectors whose every dimension is
+    reported, at the bottom of their range, their smallest parameter set (a sector with an
+    unreported dimension may be as small as one position), plus fixed features at their
+    smallest rendering; never below :data:`PRIOR_FLOOR_KM2`.
     """
     import shapely
 
     from borderkit.measure import area
     from borderkit.registry import load as default_load
-    from borderkit.zones import zones
+    from borderkit.zones import extreme_zones
 
     load = load or default_load
     line, subject = baseline  # the line, and the territory it bounds
-    reported = sectors[sectors["depth_source"] != "default"]
-    deep = zones(sectors.assign(depth_km=sectors["depth_max_km"].astype(float)), line, subject)
-    shallow = zones(reported.assign(depth_km=reported["depth_min_km"].astype(float)), line, subject)
+    deep = extreme_zones(sectors, line, subject, "high")
+    shallow = extreme_zones(sectors, line, subject, "low")
+    unbounded = set(deep.loc[deep["open"], "sector"])
     high = _pieces(components, deep.set_index("sector").geometry, load)
     low = _pieces(components, shallow.set_index("sector").geometry, load, skip_missing=True)
 
@@ -433,13 +442,15 @@ def measure_priors(components: pd.DataFrame, sectors, baseline: tuple, *, load=N
         return float(area(shapely.union_all([g for _, g in pieces]))[0]) if pieces else 0.0
 
     rows = []
-    for cid in components["id"]:
+    for cid, covers in zip(components["id"], components["covers"], strict=True):
         spans = [_rendering_range(_feature(*ref.split(":", 1), load, cid)) for ref, _ in high[cid][1]]
+        refs = {fid for _, fid in parse_covers(covers)}
+        is_open = not refs or bool(refs & unbounded)
         rows.append(
             {
                 "id": cid,
                 "prior_low_km2": max(zone_area(low[cid][0]) + sum(s[0] for s in spans), PRIOR_FLOOR_KM2),
-                "prior_high_km2": zone_area(high[cid][0]) + sum(s[1] for s in spans),
+                "prior_high_km2": math.inf if is_open else zone_area(high[cid][0]) + sum(s[1] for s in spans),
             }
         )
     return pd.DataFrame(rows)
@@ -720,8 +731,8 @@ def _markdown(account: Account, figures: pd.DataFrame, tables: dict, how: str) -
 def render(account: Account, figures: pd.DataFrame, fmt: str, *, band: pd.DataFrame | None = None) -> str:
     """Return the account for people (``table``, ``markdown``) or spreadsheets (``csv``).
 
-    Text is wrapped to :data:`WIDTH` columns. ``band`` is the Monte Carlo band of the
-    modelled zones, shown last and labelled as the uncalibrated geometry it is.
+    Text is wrapped to :data:`WIDTH` columns. ``band`` is the Monte Carlo band of each
+    figure (:func:`borderkit.calibrate.figure_band`), shown last.
     """
     from borderkit.report import render_frame
 
@@ -736,7 +747,12 @@ def render(account: Account, figures: pd.DataFrame, fmt: str, *, band: pd.DataFr
     )
     parts = _markdown(account, figures, tables, how) if fmt == "markdown" else _text(account, figures, tables, how)
     if band is not None:
-        title = "Monte Carlo band of the modelled, uncalibrated zones (the geometry behind the priors), km²"
+        title = (
+            "Monte Carlo band of each figure's quantity (its components on its date), km²: the account's refits and "
+            "the sectors' geometry together (parameter sets, depths, widths, profiles, renderings of the line, datum "
+            "shift; zones calibrated per sample), with the figure's own precision. in_band: the band at the "
+            "account's outlier level (2.3-97.7%) holds it (a lower bound: the band reaches it)."
+        )
         head = f"\n### {title}\n\n" if fmt == "markdown" else "\n" + _wrap(title) + "\n"
         parts.append(head + render_frame(band, fmt, precision=1))
     return "".join(parts)

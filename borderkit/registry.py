@@ -19,7 +19,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from borderkit.errors import DataIntegrityError, UnknownLayerError
+from borderkit.errors import BorderkitError, DataIntegrityError, UnknownLayerError
 
 __all__ = [
     "SCHEMA",
@@ -244,8 +244,15 @@ def figures() -> pd.DataFrame:
     """Return the bundled published figures (``figures.csv``), validated against the components."""
     from borderkit.reconcile import validate_figures
 
-    table = pd.read_csv(data_dir() / "figures.csv", dtype=str, keep_default_na=False)
-    return validate_figures(table, components())
+    path = data_dir() / "figures.csv"
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return validate_figures(table, components())
+    except (ValueError, BorderkitError) as exc:  # pandas' ParserError is a ValueError
+        raise DataIntegrityError(
+            f"The bundled figures file {str(path)!r} is damaged ({exc}). Reinstall borderkit, or in a "
+            "checkout restore it with 'git checkout geodata/figures.csv'."
+        ) from None
 
 
 def estimates() -> pd.DataFrame:

@@ -65,6 +65,11 @@ EVENT_COLOURS = {
     "withdrawal": "#009E73",
     "handover": "#56B4E9",
 }
+#: An event whose report names only a town, province or area (``position`` ``area-named``) is
+#: drawn as a hollow, dashed ring in its type's colour: it marks the area named, not a
+#: position, so it must not look like the filled dot of an incursion at the town centre.
+AREA_NAMED_STYLE = {"radius": 8, "weight": 2, "dashArray": "3 3", "fill": True, "fillOpacity": 0}
+AREA_NAMED_LABEL = "Area named, position unknown"
 
 BASEMAPS = {
     "osm": (
@@ -86,6 +91,7 @@ _POPUP_FIELDS = (
     "date",
     "end_date",
     "type",
+    "placement",
     "source_title",
     "source",
     "method",
@@ -183,12 +189,32 @@ def with_source_titles(gdf: gpd.GeoDataFrame, sources: pd.DataFrame) -> gpd.GeoD
     return out
 
 
+def _to_lonlat(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """Return the frame in lon/lat (EPSG:4326), as Leaflet needs, or refuse when that is unknowable.
+
+    A frame in metres drawn as degrees lands far off the map with nothing said, so a frame
+    with a CRS is reprojected, and one without is accepted only if every coordinate fits lon/lat.
+    """
+    if gdf.crs is not None:
+        return gdf if gdf.crs.equals("EPSG:4326") else gdf.to_crs(4326)
+    if not len(gdf) or gdf.geometry.is_empty.all():
+        return gdf
+    w, s_, e, n = gdf.total_bounds
+    if -180 <= w <= e <= 180 and -90 <= s_ <= n <= 90:
+        return gdf
+    raise UsageError(
+        f"Layer {name[:80]!r} has no CRS and its coordinates ({w:.6g}, {s_:.6g} to {e:.6g}, {n:.6g}) "
+        "are not lon/lat. Set its CRS first, e.g. gdf.set_crs('EPSG:32638')."
+    )
+
+
 def prepare_layers(
     frames: Mapping[str, gpd.GeoDataFrame], *, tolerance_m: float, sources: pd.DataFrame, report: MapReport
 ) -> dict[str, gpd.GeoDataFrame]:
     """Simplify for the web (coverage-preserving for coverages), add source titles, escape properties."""
     out = {}
     for name, gdf in frames.items():
+        gdf = _to_lonlat(gdf, name)
         if name in ("countries", "provinces", "communities"):
             gdf, change = simplify_coverage(gdf, tolerance_m)
             if change:
@@ -202,7 +228,7 @@ def prepare_layers(
             c
             for c in gdf.columns
             if c in _POPUP_FIELDS
-            or c in ("id", "kind", "claimant", "holder", "start", "end", "status", "rendering", "section")
+            or c in ("id", "kind", "claimant", "holder", "start", "end", "status", "rendering", "section", "position")
         ]
         gdf = escape_properties(gdf[[*keep, gdf.geometry.name]], keep)
         out[name] = gdf
@@ -289,6 +315,18 @@ def new_map(**kwargs: Any) -> Any:
     return m
 
 
+def _event_style(feature: Mapping) -> dict:
+    """Return the style of one event marker: a filled dot, or a hollow dashed ring when area-named.
+
+    The ring keeps a transparent fill so that a click inside it still opens the popup.
+    """
+    props = feature["properties"]
+    colour = EVENT_COLOURS.get(props.get("type"), "#999")
+    if props.get("position") == "area-named":
+        return {**AREA_NAMED_STYLE, "color": colour, "fillColor": colour}
+    return {"fillColor": colour, "color": "#333", "radius": 5}
+
+
 def _add_layer(gdf: gpd.GeoDataFrame, *, name: str, m: Any, label: str | None = None, show: bool = True) -> Any:
     """Draw one prepared (escaped) layer as its own FeatureGroup; return its GeoJson layer."""
     folium = _folium()
@@ -299,11 +337,7 @@ def _add_layer(gdf: gpd.GeoDataFrame, *, name: str, m: Any, label: str | None = 
         colour = PALETTE.get("place" if name == "places" else "user")
         kwargs["marker"] = folium.CircleMarker(radius=4, color=colour, fill=True, fill_opacity=0.9, weight=1)
         if name == "events":
-            kwargs["style_function"] = lambda f: {
-                "fillColor": EVENT_COLOURS.get(f["properties"].get("type"), "#999"),
-                "color": "#333",
-                "radius": 5,
-            }
+            kwargs["style_function"] = _event_style
     else:
         kwargs["style_function"] = lambda feature, n=name: _style(n, feature["properties"])
     tooltip, popup = _details(_fields(gdf))
@@ -350,13 +384,19 @@ def _timeline_layer(gdf: gpd.GeoDataFrame, name: str, m: Any) -> Any:
     folium = _folium()
     from folium.utilities import JsCode
 
-    colours = json.dumps(EVENT_COLOURS)
-    point = JsCode(
-        "function(feature, latlng) { var c = " + colours + "[feature.properties.type] || '#D55E00';"
-        " return L.circleMarker(latlng, {radius: 5, color: '#333', weight: 1, fillColor: c,"
-        " fillOpacity: 0.95}); }"
+    # the Timeline (an L.GeoJSON) applies ``style`` to every layer after ``pointToLayer``, so a
+    # point's look must come from one function used for both, or the layer style overrides it
+    marker = (
+        "function(feature) { var c = " + json.dumps(EVENT_COLOURS) + "[feature.properties.type] || '#D55E00';"
+        " if (feature.properties.position === 'area-named') {"
+        " return Object.assign(" + json.dumps(AREA_NAMED_STYLE) + ", {color: c, fillColor: c}); }"
+        " return {radius: 5, color: '#333', weight: 1, fillColor: c, fillOpacity: 0.95}; }"
     )
-    style = JsCode("function(feature) { return " + json.dumps(_style(name, {})) + "; }")
+    point = JsCode("function(feature, latlng) { return L.circleMarker(latlng, (" + marker + ")(feature)); }")
+    if name == "events":
+        style = JsCode(marker)
+    else:
+        style = JsCode("function(feature) { return " + json.dumps(_style(name, {})) + "; }")
     group = folium.FeatureGroup(name=_label(name))
     timeline = folium.plugins.Timeline(gdf.__geo_interface__, pointToLayer=point, style=style)
     for detail in _details(_fields(gdf)):
@@ -382,6 +422,7 @@ def _legend_html(layers: Iterable[str]) -> str:
                 f'<div><span class="bk-dot" style="background:{c}"></span>{escape_text(t)}</div>'
                 for t, c in EVENT_COLOURS.items()
             ]
+            rows.append(f'<div><span class="bk-ring"></span>{escape_text(AREA_NAMED_LABEL)}</div>')
             continue
         style = _style(name, {"claimant": "ARM", "holder": "AZE"})
         colour = style.get("color", "#999")
@@ -425,6 +466,8 @@ _CSS = """
 .bk-swatch { display:inline-block; width:14px; height:10px; margin-right:6px; vertical-align:middle; }
 .bk-dot { display:inline-block; width:10px; height:10px; border-radius:50%; margin-right:6px;
   border:1px solid #333; vertical-align:middle; }
+.bk-ring { display:inline-block; width:10px; height:10px; border-radius:50%; margin-right:6px;
+  border:2px dashed #333; background:transparent; vertical-align:middle; }
 .bk-hatch { fill: url(#bk-hatch-aze) !important; }
 .bk-hatch-zone { fill: url(#bk-hatch-zone) !important; }
 .leaflet-container { background: #f4f4f1; }

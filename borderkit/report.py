@@ -8,7 +8,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["FORMATS", "render_frame", "text_table", "csv_safe"]
+__all__ = [
+    "plain_text","FORMATS", "render_frame", "text_table", "csv_safe"]
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -44,19 +45,43 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: C0 and C1 control characters and DEL: never printed raw to a terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: str) -> str:
+    r"""Return ``text`` with every control character shown as an escape (``\x1b``, ``\n``).
+
+    Property values and figure text come from other people's files. Printed raw, ESC
+    sequences can rewrite the terminal (OSC 52 writes the clipboard, OSC 8 hides links)
+    and a newline or CR in a cell forges table rows; shown as escapes, they stay text.
+
+    Examples
+    --------
+    >>> plain_text("zone\n1\x1b]52;c;bad\x07")
+    'zone\\n1\\x1b]52;c;bad\\x07'
+    """
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _cell(value, precision: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and precision >= 0:
         return f"{value:,.{precision}f}"
-    return str(value)
+    return plain_text(str(value))
+
+
+def _markdown_cell(text: str) -> str:
+    """Escape a cell for Markdown: pipes, and HTML (Markdown renderers pass raw HTML through)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
 def text_table(df: pd.DataFrame, *, precision: int = 3, footer: list[str] | None = None) -> str:
     """Return a plain-text table with right-aligned numbers and optional footer lines."""
     cols = list(df.columns)
     cells = [[_cell(v, precision) for v in row] for row in df.itertuples(index=False)]
-    widths = [max([len(str(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    widths = [max([len(plain_text(str(c)))] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
     numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in cols]
 
     def fmt(values: list[str]) -> str:
@@ -64,7 +89,7 @@ def text_table(df: pd.DataFrame, *, precision: int = 3, footer: list[str] | None
             v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
         ).rstrip()
 
-    lines = [fmt([str(c) for c in cols]), "  ".join("-" * w for w in widths)]
+    lines = [fmt([plain_text(str(c)) for c in cols]), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in cells]
     if footer:
         lines += [""] + footer
@@ -72,10 +97,10 @@ def text_table(df: pd.DataFrame, *, precision: int = 3, footer: list[str] | None
 
 
 def _markdown(df: pd.DataFrame, precision: int) -> str:
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    head = "| " + " | ".join(_markdown_cell(plain_text(str(c))) for c in df.columns) + " |"
     rule = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---" for c in df.columns) + "|"
     rows = [
-        "| " + " | ".join(_cell(v, precision).replace("|", "\\|") for v in r) + " |" for r in df.itertuples(index=False)
+        "| " + " | ".join(_markdown_cell(_cell(v, precision)) for v in r) + " |" for r in df.itertuples(index=False)
     ]
     return "\n".join([head, rule, *rows]) + "\n"
 

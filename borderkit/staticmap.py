@@ -45,7 +45,7 @@ def static_map(
     except ImportError as exc:  # pragma: no cover
         raise UsageError("--png needs matplotlib: pip install 'borderkit[plot]'.") from exc
     from borderkit.io import atomic_write
-    from borderkit.render import EVENT_COLOURS, PALETTE
+    from borderkit.render import AREA_NAMED_LABEL, EVENT_COLOURS, PALETTE
 
     fig, ax = plt.subplots(figsize=(9, 10))
     handles = []
@@ -88,11 +88,30 @@ def static_map(
         elif name == "places":
             gdf.plot(ax=ax, color=PALETTE["place"], markersize=6)
         elif name == "events":
+            # an area-named event marks the area its report names, not a position: a hollow dashed ring
+            named = (gdf["position"] if "position" in gdf else gdf["type"].map(lambda _: None)) == "area-named"
             for kind, colour in EVENT_COLOURS.items():
-                sub = gdf[gdf["type"] == kind]
+                sub = gdf[(gdf["type"] == kind) & ~named]
+                ring = gdf[(gdf["type"] == kind) & named]
                 if len(sub):
                     sub.plot(ax=ax, color=colour, markersize=22, edgecolor="#333", lw=0.4)
+                if len(ring):
+                    ring.plot(ax=ax, facecolor="none", edgecolor=colour, markersize=60, lw=1.3, linestyle="--")
+                if len(sub) or len(ring):
                     handles.append(Line2D([], [], marker="o", ls="", color=colour, markeredgecolor="#333", label=kind))
+            if named.any():
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        marker="o",
+                        ls="",
+                        markerfacecolor="none",
+                        markeredgecolor="#333",
+                        markersize=8,
+                        label=AREA_NAMED_LABEL.lower(),
+                    )
+                )
         else:
             gdf.plot(ax=ax, color=PALETTE["user"], alpha=0.5)
             short = name if len(name) <= 80 else name[:79] + "…"  # a path can be 4 096 characters long

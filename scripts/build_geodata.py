@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from borderkit.claims import lake_cut  # noqa: E402
-from borderkit.events import EVENT_TYPES  # noqa: E402
+from borderkit.events import DATE_PRECISIONS, EVENT_TYPES, OFFSET_FROM, POSITIONS, offset_point, placement  # noqa: E402
 from borderkit.io import sha256_file, write_geojson  # noqa: E402
 from borderkit.lines import distance_to_line, shared_border, split_sections  # noqa: E402
 from borderkit.measure import area, length  # noqa: E402
-from borderkit.zones import PROFILES, sector_stretch  # noqa: E402
+from borderkit.zones import PROFILES, SHAPES, sector_axis, sector_stretch  # noqa: E402
 
 GEODATA = ROOT / "geodata"
 RAW = GEODATA / "raw"
@@ -51,6 +51,16 @@ LICENCES = {
     "seed-002": ("CC BY-SA 4.0 (quotes)", "Wikipedia contributors"),
     "seed-003": ("facts quoted with attribution", "policy brief (seed 003)"),
     "seed-004": ("facts quoted with attribution", "BM news"),
+    "asbarez-2021-05-25": ("facts quoted with attribution", "Asbarez"),
+    "armmod-2021-11-16": ("facts quoted with attribution", "Armenian MoD via regionpress.am"),
+    "gagrule-2022-03-15": ("facts quoted with attribution", "gagrule.net"),
+    "turan-2022-09-16": ("facts quoted with attribution", "Turan"),
+    "azatutyun-2023-04-03": ("facts quoted with attribution", "Azatutyun / Armenian Mirror-Spectator"),
+    "caucasianknot-2021-05-12": ("facts quoted with attribution", "Caucasian Knot"),
+    "orbeli-2021-05-27": ("facts quoted with attribution", "Orbeli Center"),
+    "zartonk-2021-05-17": ("facts quoted with attribution", "Zartonk Media / Sputnik Armenia"),
+    "elbakyan-2022-09": ("facts quoted with attribution", "armenews.com / News.am"),
+    "tatoyan-2024-03-04": ("facts quoted with attribution", "Tatoyan Foundation / Aravot"),
 }
 
 # Enclaves/exclaves: (id, name, de jure claimant, de facto holder, gazetteer targets inside it)
@@ -442,52 +452,190 @@ def resolve_location(ref: str, lon: str, lat: str, places: gpd.GeoDataFrame, lin
         geom = line.set_index("section").geometry[ref[5:]]
         longest = max(shapely.get_parts(geom), key=lambda g: g.length)
         point = longest.interpolate(0.5, normalized=True)
-        return point, f"middle of the {ref[5:]} section of the Soviet-era line", f"{ref[5:]} (section, approx.)"
+        return point, f"middle of the {ref[5:]} section of the Soviet-era line", f"{ref[5:]} section"
     return shapely.Point(float(lon), float(lat)), "coordinates given in the source", f"{lon}, {lat}"
 
 
-def build_events(places: gpd.GeoDataFrame, line: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    src = pd.read_csv(GEODATA / "src" / "events.csv", dtype=str, keep_default_na=False)
-    bad = set(src["type"]) - set(EVENT_TYPES)
-    if bad:
-        raise SystemExit(f"events.csv: unknown types {bad}; allowed: {sorted(EVENT_TYPES)}")
+def _check_events(src: pd.DataFrame) -> None:
+    """Refuse an events table whose rows cannot be drawn honestly; every message names the row.
+
+    A position is ``reported`` or ``area-named`` (borderkit.events.POSITIONS). An
+    area-named row must say what its report names (``named_area``: the popup's "the report
+    names only …") and may not be built as a reported point (no offset); a distance offset
+    needs its place and its direction; every source key, also ``position_source``, must be
+    in sources.json, and a ``position_source`` needs its quote.
+    """
+    keys = {s["key"] for s in json.loads((GEODATA / "sources.json").read_text())}
     ids = set(src["id"])
-    for _, r in src.iterrows():
+    problems = []
+    for i, r in src.iterrows():
+        at = f"events.csv row {i + 2} ({r['id']})"
+        if r["type"] not in EVENT_TYPES:
+            problems.append(f"{at}: type {r['type']!r}; allowed: {', '.join(EVENT_TYPES)}")
+        if r["position"] not in POSITIONS:
+            problems.append(f"{at}: position {r['position']!r}; allowed: {', '.join(POSITIONS)}")
+        if r["date_precision"] not in DATE_PRECISIONS:
+            problems.append(f"{at}: date_precision {r['date_precision']!r}; allowed: {', '.join(DATE_PRECISIONS)}")
+        if (r["position"] == "area-named") != bool(r["named_area"]):
+            problems.append(f"{at}: named_area is required for area-named rows and only for them")
+        if r["position"] == "area-named" and r["offset_km"]:
+            problems.append(f"{at}: an area-named row has no position to offset")
+        if bool(r["offset_km"]) != bool(r["offset_from"]) or (r["offset_from"] and r["offset_from"] not in OFFSET_FROM):
+            problems.append(f"{at}: offset_km needs offset_from, one of {', '.join(OFFSET_FROM)}")
+        if r["offset_km"] and not r["place"]:
+            problems.append(f"{at}: an offset is measured from a named place; give place")
+        for col in ("source", "position_source"):
+            if r[col] and r[col] not in keys:
+                problems.append(f"{at}: {col} {r[col]!r} is not in sources.json")
+        if not r["quote"] or bool(r["position_source"]) != bool(r["position_quote"]):
+            problems.append(f"{at}: give the quote, and position_quote with position_source")
         missing = [x for x in r["linked_to"].split(";") if x and x not in ids]
         if missing:
-            raise SystemExit(f"events.csv: {r['id']} links to unknown events {missing}")
-    located = [resolve_location(r["place"], r["lon"], r["lat"], places, line) for _, r in src.iterrows()]
+            problems.append(f"{at}: links to unknown events {missing}")
+    if problems:
+        raise SystemExit("\n".join(problems))
+
+
+def build_events(places: gpd.GeoDataFrame, line: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Place each event where its report places it, and measure only what is a position.
+
+    A reported distance ("800-900 m into our territory", "4.5 km from Jermuk") is turned
+    into a point along the shortest way between the named place and the WOF line
+    (:func:`borderkit.events.offset_point`). ``distance_to_line_km`` and ``in_armenia``
+    are computed for reported positions only: for an area-named event they would measure
+    the centre of a town the report merely names (Sisian, 14 km) as if it were a depth.
+    """
+    src = pd.read_csv(GEODATA / "src" / "events.csv", dtype=str, keep_default_na=False)
+    _check_events(src)
+    whole_line = shapely.union_all(line.geometry.to_numpy())
+    located = []
+    for _, r in src.iterrows():
+        point, method, label = resolve_location(r["place"], r["lon"], r["lat"], places, line)
+        if r["offset_km"]:
+            km = float(r["offset_km"])
+            point = offset_point(point, whole_line, km, r["offset_from"])
+            method = (
+                f"{km:g} km into the country from the Soviet-era line (WOF), from its point nearest {label} "
+                f"towards it ({r['place']}), as the report gives the distance"
+                if r["offset_from"] == "line"
+                else f"{km:g} km from {label} ({r['place']}) towards the nearest point of the Soviet-era line (WOF), "
+                "as the report gives the distance"
+            )
+            label = f"{km:g} km {'in from the line near' if r['offset_from'] == 'line' else 'from'} {label}"
+        if r["position"] == "area-named":
+            method = f"position not reported; drawn at the area the report names: {method}"
+            label = f"{label} (area named, position unknown)"
+        located.append((point, method, label))
     gdf = gpd.GeoDataFrame(src.drop(columns=["lon", "lat"]), geometry=[p for p, _, _ in located], crs=4326)
     gdf["method"] = [m for _, m, _ in located]
     gdf["name"] = [f"{t.capitalize()}: {label}" for t, (_, _, label) in zip(gdf["type"], located, strict=True)]
-    gdf["distance_km"] = pd.to_numeric(gdf["distance_km"]).astype(object).where(gdf["distance_km"].notna(), None)
+    gdf["placement"] = [
+        placement(p, a, m) for p, a, (_, m, _) in zip(gdf["position"], gdf["named_area"], located, strict=True)
+    ]
+    for col in ("distance_km", "offset_km"):
+        gdf[col] = pd.to_numeric(gdf[col]).astype(object).where(gdf[col] != "", None)
+    is_position = (gdf["position"] == "reported").to_numpy()
     armenia = countries.set_index("id").geometry["armenia"]
-    gdf["in_armenia"] = gdf.within(armenia)
-    whole_line = shapely.union_all(line.geometry.to_numpy())
-    gdf["distance_to_line_km"] = distance_to_line(gdf.geometry.to_numpy(), whole_line).round(3)
+    inside = gdf.within(armenia).to_numpy()
+    depth = distance_to_line(gdf.geometry.to_numpy(), whole_line).round(3)
+    gdf["in_armenia"] = [bool(x) if ok else None for x, ok in zip(inside, is_position, strict=True)]
+    gdf["distance_to_line_km"] = [float(d) if ok else None for d, ok in zip(depth, is_position, strict=True)]
     gdf = gdf.replace({"": None})
     return schema(gdf, kind="event", end_date=None, claimant=None, holder=None)
 
 
+#: Columns of geodata/src/sectors.csv that describe where a sector is: every parameter set of a
+#: sector shares them, only the parameters (depth, width, profile), their source and weight differ.
+SECTOR_SHARED = ("name", "component", "shape", "province", "anchor_a", "anchor_b", "date", "end_date")
+SECTOR_NUMBERS = ("weight", "width_km", "width_min_km", "width_max_km", "depth_km", "depth_min_km", "depth_max_km")
+
+
+def _sector_problems(r: pd.Series, at: str, components: set[str], keys: set[str]) -> list[str]:
+    """Return what is wrong with one sectors.csv row (a sector parameter set), each naming the row."""
+    found = []
+    if r["shape"] not in SHAPES:
+        found.append(f"{at}: shape {r['shape']!r}; allowed: {', '.join(SHAPES)}")
+    if r["profile"] not in PROFILES:
+        found.append(f"{at}: profile {r['profile']!r}; allowed: {', '.join(PROFILES)}")
+    if r["component"] not in components:
+        found.append(f"{at}: component {r['component']!r} is not in components.csv")
+    if r["source"] not in keys:
+        found.append(f"{at}: source {r['source']!r} is not in sources.json")
+    if len(r["quote"]) < 20 or not r["who"] or not r["basis"]:
+        found.append(f"{at}: a sector states who said it, the quote, and how the quote becomes its numbers (basis)")
+    if r["shape"] == "salient" and r["anchor_b"]:
+        found.append(f"{at}: a salient has one anchor, the place the push was reported towards")
+    for dim in ("depth", "width"):
+        lo, mid, hi = (r[f"{dim}_{k}"] for k in ("min_km", "km", "max_km"))
+        if mid == "" and (lo != "" or hi != ""):
+            found.append(f"{at}: {dim}_min_km/{dim}_max_km without {dim}_km")
+        if mid != "" and not (float(lo or mid) <= float(mid) <= float(hi or mid)):
+            found.append(f"{at}: {dim}_km {mid} is outside {dim}_min_km..{dim}_max_km")
+    if r["weight"] == "" or float(r["weight"]) <= 0:
+        found.append(f"{at}: weight must be > 0")
+    return found
+
+
+def _check_sectors(src: pd.DataFrame) -> None:
+    """Refuse a sectors table that is not sourced or not consistent with components.csv.
+
+    Every row cites who said it, its source key, the quote and our reading of it; the
+    parameter sets of one sector agree on where it is; each sector belongs to exactly one
+    component, and components.csv's ``covers`` names exactly the sectors of that component.
+    """
+    keys = {s["key"] for s in json.loads((GEODATA / "sources.json").read_text())}
+    comps = pd.read_csv(GEODATA / "src" / "components.csv", dtype=str, keep_default_na=False)
+    problems = []
+    for i, r in src.iterrows():
+        at = f"sectors.csv row {i + 2} ({r['sector']}, {r['parameter_set']})"
+        problems += _sector_problems(r, at, set(comps["id"]), keys)
+    if src.duplicated(["sector", "parameter_set"]).any():
+        problems.append("sectors.csv: a (sector, parameter_set) pair is used twice")
+    for sid, group in src.groupby("sector"):
+        differ = [c for c in SECTOR_SHARED if group[c].nunique() > 1]
+        if differ:
+            problems.append(f"sectors.csv: the parameter sets of {sid} disagree on {', '.join(differ)}")
+    for _, c in comps.iterrows():
+        covers = {item.split(":", 1)[1] for item in c["covers"].split(";") if item.startswith("sectors:")}
+        mine = set(src.loc[src["component"] == c["id"], "sector"])
+        if covers != mine:
+            problems.append(
+                f"components.csv {c['id']}: covers sectors {sorted(covers)}, but sectors.csv gives it {sorted(mine)}"
+            )
+    if problems:
+        raise SystemExit("\n".join(problems))
+
+
 def build_sectors(places: gpd.GeoDataFrame, line: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Resolve each sector's anchors to coordinates; its geometry is its stretch of the WOF line."""
+    """Resolve each sector parameter set's anchors; its geometry says where the sector is.
+
+    A ribbon's geometry is its stretch of the WOF line; a salient's is its axis, from the
+    front's centre on the line to the anchor it pushes towards. One row per parameter set,
+    id ``<sector>--<parameter_set>``.
+    """
     src = pd.read_csv(GEODATA / "src" / "sectors.csv", dtype=str, keep_default_na=False)
-    bad = set(src["profile"]) - set(PROFILES)
-    if bad:
-        raise SystemExit(f"sectors.csv: unknown profiles {bad}; allowed {list(PROFILES)}")
+    _check_sectors(src)
     pts = places.set_index("id").geometry
     for end in ("a", "b"):
         ref = src[f"anchor_{end}"]
         src[f"anchor_{end}_lon"] = [pts[r].x if r else None for r in ref]
         src[f"anchor_{end}_lat"] = [pts[r].y if r else None for r in ref]
-    for col in ("span_km", "depth_km", "depth_min_km", "depth_max_km"):
+    for col in SECTOR_NUMBERS:
         src[col] = pd.to_numeric(src[col].replace("", np.nan))
     baseline = shapely.union_all(line.geometry.to_numpy())
-    src["source"] = src["sources"].str.split(";").str[0]
-    geoms = [sector_stretch(r, baseline) for _, r in src.iterrows()]
+    geoms = [
+        sector_stretch(r, baseline) if r["shape"] == "ribbon" else sector_axis(r, baseline) for _, r in src.iterrows()
+    ]
     gdf = gpd.GeoDataFrame(src, geometry=geoms, crs=4326)
-    gdf["stretch_km"] = length(gdf).round(3)
-    gdf["method"] = "stretch of the WOF Soviet-era line between the anchors' projections"
+    gdf.insert(0, "id", gdf["sector"] + "--" + gdf["parameter_set"])
+    gdf["depth_reported"] = gdf["depth_km"].notna()
+    gdf["width_reported"] = gdf["width_km"].notna() | ((gdf["shape"] == "ribbon") & (gdf["anchor_b"] != ""))
+    gdf["stretch_km"] = np.where(gdf["shape"] == "ribbon", length(gdf).round(3), gdf["width_km"])
+    gdf["method"] = np.where(
+        gdf["shape"] == "ribbon",
+        "ribbon: the stretch of the WOF Soviet-era line between the anchors' nearest points",
+        "salient: axis from the front's centre (the WOF line's point nearest the anchor) to the anchor",
+    )
     gdf = gdf.replace({"": None, np.nan: None})
     return schema(gdf, kind="sector", claimant="ARM", holder="AZE")
 
@@ -574,14 +722,43 @@ LAYER_DOCS = {
     "events": (
         "event",
         "Dated reported incidents (incursions, positions, strikes, clashes, checkpoints, handovers) from "
-        "the seed reports, with quotes; conflicting accounts are separate, linked features",
-        ["seed-000", "seed-002", "seed-003", "seed-004", "border-gazetteer", "wof-2024"],
+        "the seed reports and published pages, with quotes; each placed where its report places it "
+        "(position 'reported') or marked 'area-named' when the report names only a town, province or "
+        "area; conflicting accounts are separate, linked features",
+        [
+            "seed-000",
+            "seed-002",
+            "seed-003",
+            "seed-004",
+            "asbarez-2021-05-25",
+            "armmod-2021-11-16",
+            "gagrule-2022-03-15",
+            "turan-2022-09-16",
+            "azatutyun-2023-04-03",
+            "border-gazetteer",
+            "wof-2024",
+        ],
     ),
     "sectors": (
         "sector",
-        "Occupation-model sectors: anchors on the baseline, stated maximum depth with its basis, depth "
-        "profile, dates and sources (geodata/src/sectors.csv); geometry = the stretch of the WOF line",
-        ["seed-000", "seed-001", "seed-002", "seed-003", "wof-2024"],
+        "Occupation-model sectors, one row per parameter set (geodata/src/sectors.csv): where a source "
+        "reports ground taken, its shape (ribbon along a stretch, or salient of a front width and depth "
+        "towards an anchor), the stated depth and width (empty: not reported), who said it, the quote and "
+        "its reading, a weight, and the account component it belongs to; geometry = a ribbon's stretch "
+        "of the WOF line, or a salient's axis from the line to its anchor",
+        [
+            "seed-000",
+            "seed-002",
+            "seed-003",
+            "caucasianknot-2021-05-12",
+            "orbeli-2021-05-27",
+            "zartonk-2021-05-17",
+            "turan-2022-09-16",
+            "elbakyan-2022-09",
+            "tatoyan-2024-03-04",
+            "azatutyun-2023-04-03",
+            "wof-2024",
+        ],
     ),
     "claims": (
         "claim",

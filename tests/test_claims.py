@@ -78,7 +78,9 @@ def test_consistency_lists_every_position(renderings):
     z = zones(borderkit.load("sectors"), line, renderings["soviet_line"])
     events = borderkit.load("events")
     table = consistency(events, z)
-    assert len(table) == events["type"].isin(["incursion", "occupied position"]).sum()
+    positions = events["type"].isin(["incursion", "occupied position"]) & (events["position"] == "reported")
+    assert len(table) == positions.sum()
+    assert not set(table["event"]) & set(events.loc[events["position"] == "area-named", "id"])
     row = table.set_index("event").loc["ev-2021-05-12-sev-lake-arm"]
     assert row["consistent"] and "sec-2021-05-sev-lake" in row["in_zone"]
 

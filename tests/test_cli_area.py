@@ -117,7 +117,7 @@ def test_missing_file_or_unknown_layer(cli, tmp_path):
 def test_not_geodata(cli, tmp_path):
     result = cli("area", _write(tmp_path / "notes.txt", "hello, world\n"))
     assert result.exit_code == 1
-    assert "is not a geodata file" in result.output and "GeoPackage" in result.output
+    assert "is not GeoJSON" in result.output and "GeoPackage" in result.output
     result = cli("area", "-", input="{not json")
     assert result.exit_code == 1 and "not GeoJSON" in result.output
 

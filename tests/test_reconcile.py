@@ -205,9 +205,16 @@ def test_monte_carlo_same_seed_same_numbers_and_band():
 def test_monte_carlo_without_randomness_matches_the_exact_model():
     sectors = borderkit.load("sectors").copy()
     sectors["depth_min_km"] = sectors["depth_max_km"] = sectors["depth_km"]
+    sectors["width_min_km"] = sectors["width_max_km"] = sectors["width_km"]
     line, armenia = baseline("soviet_line")
     result = monte_carlo(
-        sectors, {"soviet_line": (line, armenia)}, ["2023-01-01"], samples=1, max_shift_m=0, vary_profiles=False
+        sectors,
+        {"soviet_line": (line, armenia)},
+        ["2023-01-01"],
+        samples=1,
+        max_shift_m=0,
+        vary_profiles=False,
+        vary_sets=False,
     )
     exact = borderkit.zones.timeline(borderkit.zones.zones(sectors, line, armenia), dates=["2023-01-01"])
     assert result.areas_km2[0, 0] == pytest.approx(exact["area_km2"].iloc[0], rel=0.01)

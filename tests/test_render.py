@@ -117,7 +117,7 @@ def test_cli_map_bad_inputs(cli, tmp_path):
     assert bad_layer.exit_code == 2 and "Did you mean: countries" in bad_layer.output
     (tmp_path / "bad.geojson").write_text("not json")
     bad_add = cli("map", "-o", tmp_path / "m.html", "--add", tmp_path / "bad.geojson", "--samples", "0")
-    assert bad_add.exit_code == 1 and "not a geodata file" in bad_add.output
+    assert bad_add.exit_code == 1 and "is not GeoJSON, GeoPackage" in bad_add.output
     assert not (tmp_path / "m.html").exists()
 
 
@@ -169,3 +169,17 @@ def test_explore_layers_onto_a_built_map_stays_in_the_layer_control():
     # the control lists the layers defined before it in the page's script
     assert kinds.index(folium.LayerControl) > max(i for i, k in enumerate(kinds) if k is folium.FeatureGroup)
     assert '"My layer"' in to_html(m)
+
+
+def test_projected_frames_are_drawn_in_lonlat_and_unknown_ones_refused():
+    import geopandas as gpd
+    import shapely
+
+    from borderkit.errors import UsageError
+    from borderkit.render import explore_layers
+
+    box = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.box(45.5, 40.0, 45.6, 40.1)], crs=4326)
+    html = explore_layers(box.to_crs(32638), name="utm").get_root().render()
+    assert "551215" not in html and "45.5" in html  # metres never written as degrees
+    with pytest.raises(UsageError, match="no CRS"):
+        explore_layers(box.to_crs(32638).set_crs(None, allow_override=True), name="bare")

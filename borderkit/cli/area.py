@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -113,10 +112,11 @@ def area(
     $ cat zones.geojson | borderkit area - --by sector
     """
     guard_outputs({"-o": output}, inputs=[source, dem])
+    from borderkit.io import read_stdin_text
     from borderkit.measure import area_table, describe_method
     from borderkit.report import render_frame
 
-    stdin_text = sys.stdin.read() if source == "-" else None
+    stdin_text = read_stdin_text() if source == "-" else None
     gdf, what, notes = load_source(
         source, layer=layer, crs=crs, fix=fix, swap_xy=swap_xy, axis_check=axis_check, stdin_text=stdin_text
     )

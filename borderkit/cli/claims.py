@@ -58,7 +58,6 @@ def crossings_cmd(source, baseline, fmt, output):
     $ borderkit crossings my_m2_road.geojson --baseline soviet_line_osm2017
     """
     import json
-    import sys
     from pathlib import Path
 
     guard_outputs({"-o": output}, inputs=[source])
@@ -73,7 +72,9 @@ def crossings_cmd(source, baseline, fmt, output):
         lines = load(layers().query_name(source)["name"])
         notes = []
     else:
-        raw = read_user_geodata(source, stdin_text=sys.stdin.read() if source == "-" else None)
+        from borderkit.io import read_stdin_text
+
+        raw = read_user_geodata(source, stdin_text=read_stdin_text() if source == "-" else None)
         check_not_empty(raw, source)
         lines, notes = check_crs(raw, source)
     notes_to_stderr(notes)

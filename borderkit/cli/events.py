@@ -46,6 +46,7 @@ def events(start, end, types, fmt, output):
         "date",
         "type",
         "name",
+        "position",
         "distance_km",
         "distance_to_line_km",
         "reported_by",
@@ -53,11 +54,15 @@ def events(start, end, types, fmt, output):
         "confidence",
         "linked_to",
     ]
-    table = chosen[cols if fmt == "table" else [*cols, "id", "quote", "method", "note"]].copy()
+    more = ["id", "quote", "named_area", "position_source", "position_quote", "method", "note"]
+    table = chosen[cols if fmt == "table" else [*cols, *more]].copy()
     table["name"] = table["name"].str.split(": ", n=1).str[1]
     footer = [
-        f"{len(table)} events as reported in the seed reports (sources: 'borderkit layers sources').",
+        f"{len(table)} events as reported in the seed reports and published pages "
+        "(sources: 'borderkit layers sources').",
         "distance_km is the distance into Armenia a report states; distance_to_line_km is computed "
         "(geodesic, from the point to the WOF Soviet-era line). Linked rows are conflicting accounts.",
+        "position 'area-named': the report names only a town, province or area; its point marks that area, "
+        "not a position, so no distance is computed for it.",
     ]
     write_text(render_frame(table.reset_index(drop=True), fmt, precision=1, footer=footer), output)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
+import sys
 from collections.abc import Iterable, Mapping
 
 import click
@@ -15,50 +17,69 @@ __all__ = ["info", "guard_outputs", "write_text", "notes_to_stderr", "check_outp
 #: Files that belong to a Shapefile besides the ``.shp``: writing over one corrupts the input.
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
 
+#: The file name endings an output in a fixed format must have: (what, endings).
+_PNG = ("a PNG", (".png",))
+_GEOTIFF = ("a GeoTIFF", (".tif", ".tiff"))
+_HTML = ("an HTML map", (".html", ".htm"))
+#: Option -> format, whatever the command.
+_OPTION_FORMATS = {"--png": _PNG, "--probability-raster": _GEOTIFF}
+#: (command path, option) -> format, for options such as -o whose format depends on the command.
+_COMMAND_FORMATS = {
+    (("terrain", "hillshade"), "-o"): _GEOTIFF,
+    (("terrain", "slope"), "-o"): _GEOTIFF,
+    (("terrain", "viewshed"), "-o"): _GEOTIFF,
+    (("map",), "-o"): _HTML,
+}
 
-def _input_files(inputs: Iterable[str | os.PathLike | None]) -> list[tuple[str, str]]:
-    """Return (as given, existing file) pairs for every input file, with a Shapefile's parts.
+
+def _identity(st: os.stat_result) -> tuple:
+    return ("inode", st.st_dev, st.st_ino)
+
+
+def _input_files(inputs: Iterable[str | os.PathLike | None]) -> list[tuple[str, str, tuple]]:
+    """Return (as given, existing file, identity) for every input file, with a Shapefile's parts.
 
     Layer names, ``-`` (stdin) and paths that do not exist are skipped: they cannot be
-    overwritten. A folder input (a Shapefile folder) contributes the files in it.
+    overwritten. A folder input (a Shapefile folder) contributes the files in it. Every
+    name counts the same (``/proc/self/cwd/x``, ``/dev/fd/3``, links): what is compared
+    is the file reached, by device and inode.
     """
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, tuple]] = []
+
+    def add(shown: str, path: str) -> None:
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+            if stat.S_ISREG(st.st_mode):
+                found.append((shown, path, _identity(st)))
+
     for given in inputs:
         if given is None or os.fspath(given) in ("", "-"):
             continue
         given = os.fspath(given)
         if os.path.isdir(given):
-            with os.scandir(given) as entries:
-                found += [(given, e.path) for e in entries if e.is_file()]
+            with contextlib.suppress(OSError), os.scandir(given) as entries:
+                for entry in entries:
+                    add(given, entry.path)
             continue
         if not os.path.isfile(given):
             continue
-        found.append((given, given))
+        add(given, given)
         if given.lower().endswith(".shp"):
             stem = given[: -len(".shp")]
             for ext in _SHAPEFILE_PARTS:
                 for part in (stem + ext, stem + ext.upper()):
                     if part != given and os.path.isfile(part):
-                        found.append((given, part))
+                        add(given, part)
     return found
 
 
 def _how_same(output: str, other: str) -> str:
-    """Name how two paths reach one file: the same path, a symbolic link or a hard link."""
+    """Name how two paths reach one file: the same path, a link (symbolic, /proc, /dev/fd) or a hard link."""
     if os.path.abspath(output) == os.path.abspath(other):
         return "the same path"
     if os.path.realpath(output) == os.path.realpath(other):
-        return "a symbolic link to the same file"
+        return "another name for the same file, through a link"
     return "a hard link to the same file"
-
-
-def _identity(path: str) -> tuple:
-    """Return what makes two outputs one file: (device, inode) when it exists, else the resolved path."""
-    try:
-        st = os.stat(path)
-        return ("inode", st.st_dev, st.st_ino)
-    except OSError:
-        return ("path", os.path.realpath(path))
 
 
 def _bundled_data() -> str | None:
@@ -72,13 +93,48 @@ def _bundled_data() -> str | None:
         return None
 
 
-def _check_one(option: str, path: str) -> str:
-    """Check one output path before any work; return its kind (see :func:`borderkit.io.output_kind`)."""
-    from borderkit.io import output_kind
+def _bundled_identities(data: str) -> set[tuple]:
+    """Device and inode of every file in the bundled data (a few dozen files)."""
+    found: set[tuple] = set()
+    for folder, _, files in os.walk(data):
+        for name in files:
+            with contextlib.suppress(OSError):
+                found.add(_identity(os.stat(os.path.join(folder, name))))
+    return found
+
+
+def _stdin_identity() -> os.stat_result | None:
+    """``fstat`` of the file stdin reads, or None when stdin is not a file descriptor (tests)."""
+    try:
+        return os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _command_path() -> tuple[str, ...]:
+    """Return the running command's names below the root, e.g. ("terrain", "hillshade")."""
+    ctx = click.get_current_context(silent=True)
+    names: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return tuple(reversed(names))
+
+
+def _expected_format(option: str, formats: Mapping[str, tuple] | None) -> tuple | None:
+    if formats is not None and option in formats:
+        return formats[option]
+    return _OPTION_FORMATS.get(option) or _COMMAND_FORMATS.get((_command_path(), option))
+
+
+def _check_one(option: str, path: str):
+    """Check one output path before any work; return what it is (:func:`borderkit.io.resolve_output`)."""
+    from borderkit.io import resolve_output
 
     if not path.strip():
         raise UsageError(f"{option} is empty. Give a file path, e.g. {option} out.csv.")
-    kind = output_kind(path)
+    res = resolve_output(path)
+    kind = res.kind
     if kind == "folder" or path.endswith(("/", os.sep)):
         raise UsageError(
             f"{option} {path!r} is a folder. Give a file path, e.g. {option} {os.path.join(path, 'out.csv')!r}."
@@ -93,11 +149,13 @@ def _check_one(option: str, path: str) -> str:
             f"{option} {path!r} is a socket, which cannot be opened as a file. "
             "Allowed: a file, a character device, a FIFO or /dev/stdout. Choose another path."
         )
+    if res.problem is not None:
+        raise UsageError(f"{option} {path!r} cannot be written: {res.problem}. Choose another {option} path.")
     if kind != "replace":
         if not os.access(path, os.W_OK):
             raise UsageError(f"{option} {path!r} cannot be written (permission denied). Choose another path.")
-        return kind
-    target = os.path.realpath(path)
+        return res
+    target = res.target
     folder = os.path.dirname(target)
     shown = folder if os.path.islink(path) else (os.path.dirname(path) or folder)  # a link: where it points
     if not os.path.exists(folder):
@@ -114,15 +172,20 @@ def _check_one(option: str, path: str) -> str:
         raise UsageError(
             f"{option} {path!r}: folder {folder!r} {reason}. Choose a folder you can write to with {option}."
         )
-    if os.path.exists(target) and not os.access(target, os.W_OK):
+    if res.stat is not None and not os.access(target, os.W_OK):
         raise UsageError(
             f"{option} {path!r} exists and is read-only; borderkit will not replace it. "
             f"Make it writable or choose another {option}."
         )
-    return kind
+    return res
 
 
-def guard_outputs(outputs: Mapping[str, str | os.PathLike | None], *, inputs: Iterable = ()) -> None:
+def guard_outputs(
+    outputs: Mapping[str, str | os.PathLike | None],
+    *,
+    inputs: Iterable = (),
+    formats: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
+) -> None:
     """Refuse bad output paths before any work: the one output guard every command calls.
 
     Parameters
@@ -132,58 +195,98 @@ def guard_outputs(outputs: Mapping[str, str | os.PathLike | None], *, inputs: It
         ``{"-o": output, "--png": png}``; ``None`` (not given) is skipped.
     inputs
         Every file the command reads (paths, layer names or ``-``; only existing files
-        count). A Shapefile's sidecar files and the files of a folder input count too.
+        count). A Shapefile's sidecar files and the files of a folder input count too, and
+        so does stdin when ``-`` is one of them.
+    formats
+        Option -> (what, allowed endings), e.g. ``{"-o": ("a GeoTIFF", (".tif", ".tiff"))}``.
+        By default ``--png`` must end in .png, ``--probability-raster`` in .tif/.tiff, and
+        ``-o`` of ``terrain hillshade/slope/viewshed`` in .tif/.tiff and of ``map`` in
+        .html/.htm. Only files are held to it: a device, FIFO or /dev/stdout has no name to
+        mislead.
 
     Raises
     ------
     UsageError
         (exit 2) An output is empty, a folder, a block device or a socket; its folder does
         not exist, is a file, is read-only or not writable; it is read-only itself; it is
-        the same file as an input or as borderkit's bundled data (same path, symbolic link
-        or hard link: compared by device and inode); or two outputs are one file.
+        the same file as an input, as stdin when stdin is read (``-``), or as borderkit's
+        bundled data; two outputs are one file; or a file's name does not end as its format
+        needs ("--png expects a .png file name").
 
     Notes
     -----
     Why before any work: a command that computes for minutes and then fails to write has
-    wasted the user's time, and one that writes over its input destroys it. Why by inode:
-    a symlink or hard link to an input is the input. Character devices, FIFOs and
-    /dev/stdout are allowed (they are streamed to, not replaced), and two such outputs may
-    coincide (``-o /dev/null --png /dev/null``).
+    wasted the user's time, and one that writes over its input destroys it. Why by the file
+    reached, not the name: a symbolic link, a hard link, ``/proc/self/cwd/<input>``,
+    ``/proc/self/root/<input>`` or ``/dev/fd/7`` opened on an input is the input, so every
+    output is resolved (:func:`borderkit.io.resolve_output`) and compared by device and inode,
+    whatever kind it is. Only character devices may coincide (``-o /dev/null --png /dev/null``).
     """
+    from borderkit.io import names_fd
+
     given = {opt: os.fspath(p) for opt, p in outputs.items() if p is not None}
     if not given:
         return
-    kinds = {opt: _check_one(opt, path) for opt, path in given.items()}
+    inputs = [i for i in inputs if i is not None]
+    resolved = {opt: _check_one(opt, path) for opt, path in given.items()}
     sources = _input_files(inputs)
+    reads_stdin = any(os.fspath(i) == "-" for i in inputs)
+    stdin = _stdin_identity() if reads_stdin else None
     data = _bundled_data()
+    bundled: set[tuple] | None = None
     for opt, path in given.items():
-        if kinds[opt] != "replace":
-            continue
-        for shown, src in sources:
-            if os.path.exists(path) and os.path.samefile(path, src):
+        res = resolved[opt]
+        if reads_stdin and (
+            names_fd(path) == 0
+            or (stdin is not None and not stat.S_ISCHR(stdin.st_mode) and res.identity == _identity(stdin))
+        ):
+            raise UsageError(
+                f"{opt} {path!r} is borderkit's stdin, which it reads as the input ('-'); borderkit never "
+                f"overwrites its input. Choose another {opt} path."
+            )
+        for shown, src, ident in sources:
+            if res.identity == ident:
                 what = "the input" if src == shown else f"a part of the input {shown!r}:"
                 raise UsageError(
                     f"{opt} {path!r} is {what} {src!r} ({_how_same(path, src)}); borderkit never overwrites "
                     f"its input. Allowed: a path that is not one of the inputs. Choose another {opt} path."
                 )
-        real = os.path.realpath(path)
-        if data is not None and (real == data or real.startswith(data + os.sep)):
+        if data is None:
+            continue
+        real = res.target or os.path.realpath(path)
+        inside = real == data or real.startswith(data + os.sep)
+        if not inside and res.stat is not None and stat.S_ISREG(res.stat.st_mode):
+            bundled = _bundled_identities(data) if bundled is None else bundled
+            inside = res.identity in bundled
+        if inside:
             raise UsageError(
                 f"{opt} {path!r} is inside borderkit's bundled data ({data}); borderkit never overwrites "
                 f"its input. Choose another {opt} path."
             )
     seen: dict[tuple, str] = {}
     for opt, path in given.items():
-        if kinds[opt] != "replace":
-            continue
-        key = _identity(path)
-        if key in seen:
-            first = seen[key]
+        res = resolved[opt]
+        if res.stat is not None and stat.S_ISCHR(res.stat.st_mode):
+            continue  # /dev/null twice is fine: a character device is written to, never replaced
+        if res.identity in seen:
+            first = seen[res.identity]
             raise UsageError(
                 f"{first} {given[first]!r} and {opt} {path!r} are the same file; the second would replace "
                 f"the first. Give each output its own path."
             )
-        seen[key] = opt
+        seen[res.identity] = opt
+    for opt, path in given.items():
+        expected = _expected_format(opt, formats)
+        if expected is None or resolved[opt].kind != "replace":
+            continue
+        what, endings = expected
+        names = {os.path.basename(path), os.path.basename(resolved[opt].target)}
+        if not all(n.lower().endswith(endings) for n in names):
+            wanted = " or ".join(endings)
+            raise UsageError(
+                f"{opt} expects a {wanted} file name; got {path!r}. borderkit writes {what} there, and a "
+                f"file's name should say what it holds. Choose a name ending in {wanted}."
+            )
 
 
 def check_output_path(path: str | None, option: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -22,16 +21,39 @@ __all__ = ["map_cmd"]
 
 
 def _may_replace(path: Path, overwrite: bool) -> bool:
-    """Whether an existing output may be replaced: it is a previous borderkit map, or --overwrite."""
+    """Whether an existing output may be replaced: it is a previous borderkit map, or --overwrite.
+
+    A previous map is recognised by the exact tag :func:`borderkit.render.build_map` writes at
+    the top of its head (``<meta name="generator" content="borderkit map">``), preceded by
+    nothing but the doctype, ``<html>``, ``<head>`` and other meta tags: a file that merely
+    contains the words (a page quoting them, a text file) is not a map borderkit wrote.
+    """
+    import os
+    import re
+    import stat
+
     if overwrite or not path.exists():
         return True
     if not path.is_file():  # a device or FIFO is streamed to, never replaced: nothing to protect
         return True
     from borderkit.render import GENERATOR
 
-    with open(path, encoding="utf-8", errors="replace") as fobj:
-        head = fobj.read(4096)
-    return f'content="{GENERATOR}"' in head
+    try:  # O_NONBLOCK: never wait on a FIFO swapped in since the check above
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return True
+        head = os.read(fd, 4096).decode("utf-8", errors="replace")
+    finally:
+        os.close(fd)
+    tag = f'<meta name="generator" content="{GENERATOR}">'
+    at = head.find(tag)
+    if at < 0:
+        return False
+    before = r"\ufeff?\s*(<!doctype html>\s*)?(<html[^<>]*>\s*)?<head>\s*(<meta [^<>]*>\s*)*"
+    return re.fullmatch(before, head[:at], flags=re.IGNORECASE) is not None
 
 
 @click.command("map", short_help="Write an interactive HTML map (and a PNG).")
@@ -142,7 +164,9 @@ def map_cmd(
     from borderkit.render import make_map, to_html
 
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
-    stdin_text = sys.stdin.read() if "-" in add else None
+    from borderkit.io import read_stdin_text
+
+    stdin_text = read_stdin_text() if "-" in add else None
     m, report = make_map(
         layers=names,
         date=date,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from borderkit.cli.helpers import guard_outputs, info, write_text
 from borderkit.cli.options import max_memory_opt, output_opt
+
+#: Upper bound of --null and --resamples: each is one refit (a few ms), so this is minutes.
+MAX_REFITS = 20_000
 
 __all__ = ["reconcile_cmd"]
 
@@ -27,7 +31,7 @@ __all__ = ["reconcile_cmd"]
     type=click.IntRange(min=0),
     default=200,
     show_default=True,
-    help="Monte Carlo samples for the band of the modelled, uncalibrated zones (0: none).",
+    help="Monte Carlo samples for each figure's band over the account and the geometry together (0: none).",
 )
 @click.option(
     "--seed",
@@ -38,14 +42,14 @@ __all__ = ["reconcile_cmd"]
 )
 @click.option(
     "--null",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_REFITS),
     default=200,
     show_default=True,
     help="Random figures injected one at a time (the null test; sets each mechanism's base rate; 0: none).",
 )
 @click.option(
     "--resamples",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_REFITS),
     default=200,
     show_default=True,
     help="Resamplings of the figures for the intervals (besides one refit per figure left out).",
@@ -70,7 +74,8 @@ def reconcile_cmd(
     before) to every independent figure at once, each figure read as the components its
     source says it covers. Figures that do not fit are outliers; only they get explanations,
     each with its support in the source's words and its base rate from the null test
-    (--null). --samples adds the Monte Carlo band of the modelled (uncalibrated) zones.
+    (--null). --samples adds each figure's Monte Carlo band over the account's refits and the
+    geometry of the sectors together (zones calibrated per sample).
 
     \b
     $ borderkit reconcile --samples 0
@@ -82,11 +87,16 @@ def reconcile_cmd(
     figures_path = figures_path or estimates_path  # --estimates: the old name, kept for scripts
     guard_outputs({"-o": output, "--probability-raster": probability_raster}, inputs=[figures_path])
     from borderkit.reconcile import document, reconcile, render, validate_figures
-    from borderkit.registry import area_model, baseline, baselines, components, figures, load
+    from borderkit.registry import components, figures, load
 
     if figures_path:
-        from borderkit.errors import InputError
+        from borderkit.errors import InputError, UsageError
 
+        if not Path(figures_path).is_file():  # a URL, /dev/zero, a FIFO: never fetched or read forever
+            raise UsageError(
+                f"--figures {figures_path!r} is not a regular local file. Give the path of a CSV file "
+                "(download a remote file first)."
+            )
         try:
             table = pd.read_csv(figures_path, dtype=str, keep_default_na=False)
         except Exception as exc:
@@ -104,22 +114,18 @@ def reconcile_cmd(
     account = reconcile(table, resamples=resamples, null=null, seed=seed)
     band = None
     if samples:
-        from borderkit.montecarlo import monte_carlo, summarise
+        from borderkit.calibrate import figure_band
 
-        dates = sorted(set(table["date"]))
         with click.progressbar(length=samples, label="Monte Carlo", file=sys.stderr) as bar:
-            result = monte_carlo(
-                load("sectors"),
-                {n: baseline(n) for n in baselines()},
-                dates,
+            band, result = figure_band(
+                account,
+                table,
                 samples=samples,
                 seed=seed,
-                max_shift_m=area_model().datum[2],
                 raster_cell_m=200.0 if probability_raster else None,
                 progress=bar.update,
                 max_bytes=max_memory,
             )
-        band = summarise(result)
         if probability_raster:
             from affine import Affine
 

@@ -1,15 +1,19 @@
-"""``borderkit zones`` and ``borderkit timeline``: the modelled zones and their area over time."""
+"""``borderkit zones`` and ``borderkit timeline``: the modelled zones, calibrated to the account, over time."""
 
 from __future__ import annotations
 
 import json
+import textwrap
 
 import click
 
-from borderkit.cli.helpers import guard_outputs, write_text
+from borderkit.cli.helpers import guard_outputs, info, write_text
 from borderkit.cli.options import date_handler, output_opt
 
 __all__ = ["zones_cmd", "timeline_cmd"]
+
+#: Width the footers are wrapped to (a 100-column terminal).
+WIDTH = 100
 
 baseline_opt = click.option(
     "--baseline",
@@ -17,21 +21,35 @@ baseline_opt = click.option(
     show_default=True,
     help="Baseline rendering: soviet_line, soviet_line_osm2017 or soviet_line_ne10m.",
 )
+raw_opt = click.option(
+    "--raw",
+    is_flag=True,
+    help="Draw the raw geometry (the prior: stated depths and widths, a nominal 1 km where none is stated) "
+    "instead of the zones calibrated to the account.",
+)
 
 
-def _model(baseline_name: str):
-    from borderkit.registry import baseline, load
-    from borderkit.zones import zones
+def _frames(baseline_name: str, raw: bool):
+    """Return (zones to draw, lines that say what they are) for the bundled case."""
+    from borderkit.calibrate import account_zones
+    from borderkit.zones import MODEL_NOTE, RAW_NOTE
 
-    line, armenia = baseline(baseline_name)
-    return zones(load("sectors"), line, armenia, baseline_name=baseline_name)
+    cal = account_zones(baseline_name)
+    if raw:
+        return cal.raw, [f"These are the {RAW_NOTE}; {MODEL_NOTE}."]
+    return cal.zones, [*cal.notes, f"These are {MODEL_NOTE}."]
 
 
-@click.command("zones", short_help="Modelled zones from the sectors (hypotheses).")
+def _wrap(lines: list[str]) -> list[str]:
+    return [textwrap.fill(x, WIDTH, subsequent_indent="  ", break_on_hyphens=False) for x in lines]
+
+
+@click.command("zones", short_help="Modelled zones, calibrated to the account (illustrative extents).")
 @click.option(
     "--date", "on", default=None, callback=date_handler, help="Only the zones in force on this date (YYYY-MM-DD)."
 )
 @baseline_opt
+@raw_opt
 @click.option("--check", is_flag=True, help="Instead, check each reported position against the zones in force.")
 @click.option(
     "--breakdown",
@@ -43,14 +61,17 @@ def _model(baseline_name: str):
     "--format", "fmt", type=click.Choice(["table", "geojson", "json", "csv"]), default="table", show_default=True
 )
 @output_opt
-def zones_cmd(on, baseline, check, breakdown, fmt, output):
-    """Build the modelled zone of every sector (or those in force on --date) and measure it.
+def zones_cmd(on, baseline, raw, check, breakdown, fmt, output):
+    """Draw the zone of every sector (or those in force on --date), calibrated to the account.
 
-    Each zone is the Armenian side of the baseline within the sector's stated depth of
-    its stretch: a hypothesis from reported parameters, not a surveyed line.
+    A sector is land a source reports taken: a ribbon along the stretch it names, or a
+    salient of the front width and depth it states. Each component's zones are scaled
+    until its new land measures the account's area for it ('borderkit reconcile'): an
+    illustrative extent, not a surveyed line. --raw draws the stated parameters instead.
 
     \b
     $ borderkit zones --date 2022-12-31
+    $ borderkit zones --raw --format csv
     $ borderkit zones --baseline soviet_line_ne10m --format geojson -o zones.geojson
     """
     guard_outputs({"-o": output})
@@ -58,9 +79,9 @@ def zones_cmd(on, baseline, check, breakdown, fmt, output):
 
     from borderkit.measure import area
     from borderkit.report import render_frame
-    from borderkit.zones import MODEL_NOTE, active
+    from borderkit.zones import active
 
-    frame = _model(baseline)
+    frame, notes = _frames(baseline, raw)
     if check:
         from borderkit.registry import load
         from borderkit.zones import consistency
@@ -68,7 +89,8 @@ def zones_cmd(on, baseline, check, breakdown, fmt, output):
         table = consistency(load("events"), frame)
         footer = [
             f"{int(table['consistent'].sum())} of {len(table)} reported positions/incursions lie in a "
-            f"zone in force on their date (baseline {baseline}); the others are listed, not hidden.",
+            f"zone in force on their date (baseline {baseline}); the others are listed, not hidden. "
+            "Area-named events (the report names only a town or province) are not positions and are skipped.",
             "distance_to_line_km: computed geodesic distance; stated_depth_km: what the report says.",
         ]
         write_text(render_frame(table, "table" if fmt == "geojson" else fmt, precision=2, footer=footer), output)
@@ -90,46 +112,67 @@ def zones_cmd(on, baseline, check, breakdown, fmt, output):
         table = split_by(union, units[units["country"] == "ARM"], fill_gaps=breakdown == "province")
         table.insert(0, breakdown, table.pop("name"))
     else:
-        table = frame[
-            ["id", "name", "province", "date", "end_date", "depth_km", "profile", "area_km2", "confidence", "source"]
-        ]
+        columns = ["id", "component", "parameter_set", "date", "depth_km", "width_km", "area_km2"]
+        table = frame[columns if fmt == "table" else [*columns, "end_date", "extent", "source"]]
+    what = "raw zones" if raw else "calibrated zones"
+    empty = list(frame.loc[frame["area_km2"] <= 0, "id"])
     footer = [
-        f"Union of these zones: {total:,.1f} km² (geodesic, WGS84; overlaps counted once)"
+        f"Union of these {what}: {total:,.1f} km² (geodesic, WGS84; overlaps counted once)"
         + (f" on {on}" if on else " (all sectors, whatever their dates)")
         + f"; baseline {baseline}.",
-        f"These are {MODEL_NOTE}. Sector parameters and their basis: 'borderkit layers show sectors'.",
+        *notes,
+        *(
+            [
+                f"Drawn empty: {', '.join(empty)}: the heaviest parameter set reports no ground taken there; "
+                "the Monte Carlo samples the others ('borderkit reconcile --samples N')."
+            ]
+            if empty
+            else []
+        ),  # fmt: skip
+        "Sectors, their parameter sets, quotes and sources: 'borderkit layers show sectors'.",
     ]
-    write_text(render_frame(table, fmt, precision=2, footer=footer), output)
+    write_text(render_frame(table, fmt, precision=2, footer=_wrap(footer) if fmt == "table" else footer), output)
 
 
-@click.command("timeline", short_help="Cumulative modelled area by date and province.")
+@click.command("timeline", short_help="Area of the calibrated zones by date and province.")
 @baseline_opt
+@raw_opt
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
 )
 @click.option("--png", type=click.Path(dir_okay=False), default=None, help="Also draw the chart to this PNG.")
 @output_opt
-def timeline_cmd(baseline, fmt, png, output):
-    """Print the cumulative modelled area on each date a sector starts or ends, by province.
+def timeline_cmd(baseline, raw, fmt, png, output):
+    """Print the area of the zones in force on each date a sector starts or ends, by province.
+
+    The zones are calibrated to the account, so once every sector of a component is in
+    force its land is the account's area for it; --raw shows the raw geometry (the prior).
 
     \b
     $ borderkit timeline
+    $ borderkit timeline --raw --format csv
     $ borderkit timeline --png timeline.png
     """
     guard_outputs({"-o": output, "--png": png})
     from borderkit.registry import load
     from borderkit.report import render_frame
-    from borderkit.zones import MODEL_NOTE, timeline
+    from borderkit.zones import timeline
 
+    frame, notes = _frames(baseline, raw)
     provinces = load("provinces")
-    table = timeline(_model(baseline), provinces=provinces[provinces["country"] == "ARM"])
+    table = timeline(frame, provinces=provinces[provinces["country"] == "ARM"])
+    table.columns = [c.replace("area_km2_", "") for c in table.columns]
+    what = "raw zones (the prior)" if raw else "calibrated zones"
     footer = [
-        f"Area: geodesic km² of the union of zones in force on each date; baseline {baseline}.",
-        f"These are {MODEL_NOTE}.",
+        f"area_km2: geodesic km² of the union of the {what} in force on each date; one column per "
+        f"province (its share). Baseline {baseline}.",
+        *notes,
     ]
-    write_text(render_frame(table, fmt, precision=1, footer=footer), output)
+    write_text(render_frame(table, fmt, precision=1, footer=_wrap(footer) if fmt == "table" else footer), output)
     if png:
         from borderkit.plot import timeline_chart
 
-        timeline_chart(table, png, title=f"Modelled area by province (hypothesis; baseline {baseline})")
-        click.echo(f"wrote {png}", err=True)
+        kind = "raw geometry" if raw else "illustrative, calibrated to the account"
+        chart = table.rename(columns=lambda c: c if c in ("date", "sectors", "area_km2") else f"area_km2_{c}")
+        timeline_chart(chart, png, title=f"Modelled area by province ({kind}; baseline {baseline})")
+        info(f"wrote {png}")

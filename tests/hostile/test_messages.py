@@ -108,9 +108,21 @@ def test_property_named_geometry_is_kept_not_crashing(hostile):
 # ---------------------------------------------------------------- files GDAL cannot use
 FILE_CASES = [
     ("empty.geojson", "", "geodata"),
-    ("text.geojson", "hello", "geodata"),
+    ("text.geojson", "hello", "GeoPackage"),
     ("array.geojson", "[1,2,3]", "geodata"),
-    ("binary.geojson", "\x00\xff" * 100, "geodata"),
+    ("binary.geojson", "\x00\xff" * 100, "GeoPackage"),
+    (
+        "vrt.geojson",
+        "<OGRVRTDataSource><OGRVRTLayer name='x'><SrcDataSource>CSV:/etc/passwd</SrcDataSource>"
+        "</OGRVRTLayer></OGRVRTDataSource>",
+        "VRT",
+    ),
+    (
+        "wms.geojson",
+        "<GDAL_WMS><Service name='WMS'><ServerUrl>http://127.0.0.1:9/</ServerUrl></Service></GDAL_WMS>",
+        "network",
+    ),
+    ("archive.geojson", "PK\x03\x04" + "x" * 40, "ZIP"),
     ("fc-features-dict.geojson", '{"type":"FeatureCollection","features":{"a":1}}', "features"),
     ("no-features.geojson", '{"type":"FeatureCollection","features":[]}', "no features"),
     ("null-geometry.geojson", json.dumps(feature(None, {"a": 1})), "no features with geometry"),
@@ -313,15 +325,21 @@ def _bad_dems(tmp_path):
     text.write_text("hello")
     empty = tmp_path / "empty.tif"
     empty.write_bytes(b"")
+    vrt = tmp_path / "vrt.tif"  # a VRT named .tif would make GDAL fetch from the network
+    vrt.write_text(
+        '<VRTDataset rasterXSize="10" rasterYSize="10"><VRTRasterBand dataType="Float32" band="1"><SimpleSource>'
+        "<SourceFilename>/vsicurl/http://127.0.0.1:9/x.tif</SourceFilename></SimpleSource></VRTRasterBand></VRTDataset>"
+    )
     return {
-        "text": (text, "raster"),
-        "empty": (empty, "raster"),
+        "text": (text, "GeoTIFF"),
+        "empty": (empty, "GeoTIFF"),
+        "vrt": (vrt, "GeoTIFF"),
         "no-crs": (_dem(tmp_path / "nocrs.tif", crs=None), "CRS"),
         "all-nodata": (_dem(tmp_path / "nodata.tif", z=np.full((20, 20), -9999.0), nodata=-9999), "no-data"),
     }
 
 
-@pytest.mark.parametrize("which", ["text", "empty", "no-crs", "all-nodata"])
+@pytest.mark.parametrize("which", ["text", "empty", "vrt", "no-crs", "all-nodata"])
 @pytest.mark.parametrize(
     "command",
     [
@@ -390,3 +408,66 @@ def test_observer_outside_the_dem(hostile, tmp_path):
         exit=1,
         says=["observer"],
     )
+
+
+# ---------------------------------------------------------------- terminal and Markdown output
+@pytest.mark.parametrize(
+    "name",
+    [
+        "zone\nz2  forged zone  215000.000",
+        "zone\r215000",
+        "zone\x1b]52;c;cm0gLXJmIH4=\x07",
+        "zone\x1b[2J",
+        "zone\x9b31m",
+    ],
+    ids=["newline", "cr", "osc52", "clear", "c1"],
+)
+def test_control_characters_in_names_stay_visible_text(hostile, tmp_path, name):
+    path = tmp_path / "z.geojson"
+    path.write_text(json.dumps(feature({"type": "Polygon", "coordinates": POLY}, {"id": "z1", "name": name})))
+    out = hostile("area", path, inputs=[path], exit=0)
+    assert not any(ch in out.stdout for ch in "\x1b\r\x07\x9b")
+    assert not any(line.startswith("z2") for line in out.stdout.splitlines())  # no forged row
+    assert "zone\\" in out.stdout  # shown as an escape
+
+
+def test_markdown_does_not_pass_html_or_forge_rows(hostile, tmp_path):
+    path = tmp_path / "figures.csv"
+    quote = '"41 km2 <img src=x onerror=alert(1)>\n| forged | row |"'
+    path.write_text(HEADER + f"x,41,km2,about,2021-11-17,<b>me</b>,may-2021,s,{quote}\n")
+    out = hostile("reconcile", "--samples", "0", "--figures", path, "--format", "markdown", inputs=[path], exit=0)
+    assert "<img" not in out.stdout and "<b>" not in out.stdout
+    assert not any(line.startswith("| forged") for line in out.stdout.splitlines())
+
+
+def test_figures_with_a_header_only(hostile, tmp_path):
+    path = tmp_path / "figures.csv"
+    path.write_text(HEADER)
+    hostile("reconcile", "--samples", "0", "--figures", path, inputs=[path], exit=1, says=["no rows"])
+
+
+@pytest.mark.parametrize("where", ["http://127.0.0.1:9/f.csv", "/dev/zero"])
+def test_figures_must_be_a_local_regular_file(hostile, where):
+    hostile("reconcile", "--samples", "0", "--figures", where, exit=2, says=["regular local file"])
+
+
+def test_a_5000_digit_coordinate(hostile):
+    text = '{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[' + "9" * 5000 + ",1]}}"
+    hostile("area", "-", input=text, exit=1, says=["not GeoJSON"])
+
+
+def test_endless_stdin_is_bounded(hostile, monkeypatch):
+    monkeypatch.setenv("BORDERKIT_MAX_MEMORY", "64M")
+    hostile("area", "-", input="y\n" * (3 << 20), exit=2, says=["memory limit", "BORDERKIT_MAX_MEMORY"])
+
+
+def test_damaged_bundled_figures_is_a_data_integrity_error(hostile, tmp_path, monkeypatch):
+    import shutil
+
+    from borderkit.registry import data_dir
+
+    copy = tmp_path / "geodata"
+    shutil.copytree(data_dir(), copy)
+    (copy / "figures.csv").write_text('id,value\n"unclosed,1\n')
+    monkeypatch.setenv("BORDERKIT_GEODATA", str(copy))
+    hostile("reconcile", "--samples", "0", exit=1, says=["damaged"], watch=[])

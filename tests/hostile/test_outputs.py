@@ -275,6 +275,137 @@ def test_output_that_is_an_input_is_refused(hostile, world, command, alias):
     )
 
 
+# ---------------------------------------------------------------- other names of one file: /proc, /dev/fd, stdin
+# Every output is resolved to the file it reaches, whatever its name: /proc/self/cwd/<input>,
+# /proc/self/root/<input> and /proc/self/fd/N opened on an input are the input (REPRO.sh 1).
+def _proc_alias(world, source: Path, alias: str, monkeypatch, opened: list[int]) -> str:
+    if alias == "proc-cwd":
+        monkeypatch.chdir(world.tmp)
+        return f"/proc/self/cwd/{source.relative_to(world.tmp)}"
+    if alias == "proc-root":
+        return f"/proc/self/root{source}"
+    fd = os.open(source, os.O_RDONLY)
+    opened.append(fd)
+    return f"/proc/self/fd/{fd}"
+
+
+@pytest.mark.parametrize("alias", ["proc-cwd", "proc-root", "proc-fd"])
+@pytest.mark.parametrize("command", list(SAME_FILE))
+def test_proc_and_fd_names_of_an_input_are_refused(hostile, world, command, alias, monkeypatch):
+    argv_for, key = SAME_FILE[command]
+    opened: list[int] = []
+    try:
+        out = _proc_alias(world, getattr(world, key), alias, monkeypatch, opened)
+        everything = [world.zones, world.line, world.dem, world.est, world.shp, world.dbf]
+        hostile(
+            *argv_for(world, out),
+            exit=2,
+            says=["never overwrites its input", out],
+            inputs=everything,
+            watch=[world.tmp, world.shp.parent],
+        )
+    finally:
+        for fd in opened:
+            os.close(fd)
+
+
+def shell_run(world, line: str, *, exit: int, says=(), inputs=(), env: dict | None = None) -> Outcome:
+    """Run ``line`` (``bk`` is borderkit) in sh, in ``world.tmp``, and check the shared invariants.
+
+    For what only a real process shows: its own /proc/self, file descriptors the shell opens
+    (``7<>file``) and stdin redirected from a file.
+    """
+    hashes = {Path(p): sha256(Path(p)) for p in inputs}
+    snapshot = _snapshot([world.tmp, world.shp.parent])
+    proc = subprocess.run(
+        ["sh", "-c", f'bk() {{ {_q(BORDERKIT)} "$@"; }}\n{line}'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=world.tmp,
+        env={**os.environ, **(env or {})},
+    )
+    outcome = Outcome(proc.returncode, proc.stdout, proc.stderr)
+    check_invariants(outcome, exit_code=exit, says=says, hashes=hashes, snapshot=snapshot)
+    return outcome
+
+
+# REPRO.sh block 1, as written there: name -> (shell line, what the refusal says)
+INPUT_ALIASES = {
+    "proc-cwd": ("bk area zones.geojson -o /proc/self/cwd/zones.geojson", "is the input"),
+    "dev-stdin": ("bk area - -o /dev/stdin < zones.geojson", "is borderkit's stdin"),
+    "dev-fd-0": ("bk area - -o /dev/fd/0 < zones.geojson", "is borderkit's stdin"),
+    "stdin-file-by-name": ("bk area - -o zones.geojson < zones.geojson", "is borderkit's stdin"),
+    "stdin-pipe": ("cat zones.geojson | bk area - -o /dev/stdin", "is borderkit's stdin"),
+    "dev-fd-7": ("bk area zones.geojson -o /dev/fd/7 7<>zones.geojson", "is the input"),
+    "proc-root": ('bk area zones.geojson -o "/proc/self/root$PWD/zones.geojson"', "is the input"),
+    "hillshade-dem": ("bk terrain hillshade --dem dem.tif -o /proc/self/cwd/dem.tif", "is the input"),
+    "reconcile-figures": ("bk reconcile --figures figures.csv -o /proc/self/cwd/figures.csv", "is the input"),
+    "shapefile-dbf": ("bk area shape/zones.shp -o /proc/self/cwd/shape/zones.dbf", "a part of the input"),
+    "viewshed-line": (
+        "bk terrain viewshed --dem dem.tif --observer 45.0,39.7 --line line.geojson -o /proc/self/cwd/line.geojson",
+        "is the input",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(INPUT_ALIASES))
+def test_real_process_names_of_an_input_are_refused(world, case):
+    line, says = INPUT_ALIASES[case]
+    shell_run(
+        world,
+        line,
+        exit=2,
+        says=[says, "never overwrites its input"],
+        inputs=[world.zones, world.line, world.dem, world.est, world.shp, world.dbf],
+    )
+
+
+def test_dev_fd_on_another_file_replaces_it_atomically(world):
+    """Legitimate: /dev/fd/7 opened on a file that is not an input; the file is replaced, never truncated."""
+    old = world.tmp / "old.csv"
+    old.write_bytes(OLD)
+    inode = old.stat().st_ino
+    out = shell_run(
+        world, "bk area zones.geojson --format csv -o /dev/fd/7 7<>old.csv", exit=0, says=["wrote /dev/fd/7"]
+    )
+    assert old.read_text().startswith("id,name,area_km2"), out.output
+    assert old.stat().st_ino != inode  # a new file renamed into place, not the old one written over
+
+
+def test_proc_cwd_new_file_is_written_at_its_real_path(world):
+    shell_run(world, "bk area zones.geojson --format csv -o /proc/self/cwd/new.csv", exit=0, says=["wrote"])
+    assert (world.tmp / "new.csv").read_text().startswith("id,name,area_km2")
+
+
+def test_dev_fd_on_a_deleted_file_is_refused(world):
+    shell_run(
+        world,
+        "exec 7<>gone.csv && rm gone.csv && bk area zones.geojson -o /dev/fd/7",
+        exit=2,
+        says=["no real path"],
+        inputs=[world.zones],
+    )
+    assert not (world.tmp / "gone.csv").exists()
+
+
+@pytest.mark.parametrize("out", ["/proc/self/new.csv", "/proc/self/root/proc/self/x.csv", "/sys/x.csv"])
+def test_kernel_file_system_is_never_an_output(hostile, world, out, monkeypatch):
+    monkeypatch.chdir(world.tmp)
+    hostile("area", world.zones, "-o", out, exit=2, says=["kernel"], inputs=[world.zones])
+
+
+def test_stdout_redirected_into_an_input_is_refused(world):
+    """/dev/stdout is streamed (redirections honoured), but never into an input: `1<>input`."""
+    shell_run(
+        world,
+        "bk area zones.geojson -o /dev/stdout 1<>zones.geojson",
+        exit=2,
+        says=["never overwrites its input"],
+        inputs=[world.zones],
+    )
+
+
 def test_control_a_hard_link_really_is_the_input(world):
     """Control: writing through the hard link changes the input, so the hash check can fail."""
     before = sha256(world.est)
@@ -283,25 +414,84 @@ def test_control_a_hard_link_really_is_the_input(world):
     assert sha256(world.est) != before
 
 
-def test_bundled_data_is_never_an_output(hostile, world, monkeypatch):
+@pytest.fixture
+def bundled(world, monkeypatch):
+    """A private copy of the bundled data, used by borderkit through BORDERKIT_GEODATA."""
     data = world.tmp / "geodata"
-    (data / "layers").mkdir(parents=True)
-    for name in ("layers.json", "sources.json", "layers/countries.geojson"):
-        shutil.copy(REPO / "geodata" / name, data / name)
+    shutil.copytree(REPO / "geodata", data, ignore=shutil.ignore_patterns("raw", "*.md"))
     monkeypatch.setenv("BORDERKIT_GEODATA", str(data))
-    target = data / "layers" / "countries.geojson"
+    return data
+
+
+def test_bundled_data_is_never_an_output(hostile, bundled):
+    target = bundled / "layers" / "countries.geojson"
     hostile("layers", "show", "countries", "-o", target, exit=2, says=["bundled data"], inputs=[target])
+
+
+@pytest.mark.parametrize("alias", ["proc-cwd", "proc-root", "hardlink"])
+def test_bundled_data_by_another_name_is_never_an_output(hostile, world, bundled, alias, monkeypatch):
+    """REPRO.sh 2: `events -o /proc/self/cwd/<data>/figures.csv` replaced the bundled figures."""
+    target = bundled / "figures.csv"
+    if alias == "proc-cwd":
+        monkeypatch.chdir(world.tmp)
+        out = f"/proc/self/cwd/{target.relative_to(world.tmp)}"
+    elif alias == "proc-root":
+        out = f"/proc/self/root{target}"
+    else:
+        out = world.tmp / "figures-link.csv"
+        os.link(target, out)
+    hostile("events", "-o", out, exit=2, says=["bundled data"], inputs=[target])
+
+
+def test_stdout_appending_to_bundled_data_is_refused(world, bundled):
+    shell_run(
+        world,
+        f"bk events -o /dev/stdout >> {shlex.quote(str(bundled / 'figures.csv'))}",
+        exit=2,
+        says=["bundled data"],
+        inputs=[bundled / "figures.csv"],
+        env={"BORDERKIT_GEODATA": str(bundled)},
+    )
 
 
 # ---------------------------------------------------------------- two outputs, one file
 @pytest.mark.parametrize(
     "case",
-    ["map-same-path", "map-symlink", "map-hardlink-existing", "timeline", "reconcile"],
+    [
+        "map-same-path",
+        "map-symlink",
+        "map-hardlink-existing",
+        "timeline",
+        "reconcile",
+        "map-proc-cwd-existing",
+        "map-proc-cwd-new",
+        "map-proc-fd",
+        "reconcile-proc-cwd",
+    ],
 )
 def test_two_outputs_that_are_one_file_are_refused(hostile, world, case, monkeypatch):
     html = world.tmp / "m.html"
     inputs = []
-    if case == "map-same-path":
+    opened: list[int] = []
+    if case == "map-proc-cwd-existing":  # REPRO.sh 2: left a PNG in m.html
+        html.write_text('<!DOCTYPE html>\n<html>\n<head>\n<meta name="generator" content="borderkit map">\n')
+        monkeypatch.chdir(world.tmp)
+        argv = ["map", "--samples", "0", "-o", "/proc/self/cwd/m.html", "--png", "m.html"]
+        inputs = [html]
+    elif case == "map-proc-cwd-new":
+        monkeypatch.chdir(world.tmp)
+        argv = ["map", "--samples", "0", "-o", "m.html", "--png", "/proc/self/cwd/m.html"]
+    elif case == "map-proc-fd":
+        html.write_bytes(OLD)
+        opened.append(os.open(html, os.O_RDONLY))
+        argv = ["map", "--overwrite", "-o", html, "--png", f"/proc/self/fd/{opened[0]}"]
+        inputs = [html]
+    elif case == "reconcile-proc-cwd":  # REPRO.sh 2
+        (world.tmp / "a.tif").write_bytes(OLD)
+        inputs = [world.tmp / "a.tif"]
+        monkeypatch.chdir(world.tmp)
+        argv = ["reconcile", "--estimates", world.est, "--probability-raster", "a.tif", "-o", "/proc/self/cwd/a.tif"]
+    elif case == "map-same-path":
         argv = ["map", "-o", html, "--png", html]
     elif case == "map-symlink":
         (world.tmp / "link.png").symlink_to(html)
@@ -317,7 +507,17 @@ def test_two_outputs_that_are_one_file_are_refused(hostile, world, case, monkeyp
     else:
         argv = ["reconcile", "--estimates", world.est, "-o", world.tmp / "r.tif", "--probability-raster", "r.tif"]
         monkeypatch.chdir(world.tmp)
-    hostile(*argv, exit=2, says=["are the same file", "its own path"], inputs=inputs)
+    try:
+        hostile(*argv, exit=2, says=["are the same file", "its own path"], inputs=inputs)
+    finally:
+        for fd in opened:
+            os.close(fd)
+
+
+def test_two_outputs_through_stdout_are_refused(world):
+    """-o /dev/stdout --png /dev/fd/1: the CSV and the PNG would be mixed in one file."""
+    shell_run(world, "bk timeline -o /dev/stdout --png /dev/fd/1 > both.out", exit=2, says=["are the same file"])
+    assert (world.tmp / "both.out").read_bytes() == b""
 
 
 # ---------------------------------------------------------------- bad output paths
@@ -384,6 +584,62 @@ def test_symlink_output_to_a_non_input_is_written_through(hostile, world):
     hostile("area", world.zones, "--format", "csv", "-o", link, exit=0, says=["wrote"], inputs=[world.zones])
     assert link.is_symlink() and real.read_text().startswith("id,name,area_km2")
     assert stat.S_IMODE(real.stat().st_mode) == 0o640  # the old file's permissions are kept
+
+
+# ---------------------------------------------------------------- a file's name says what it holds
+WRONG_NAME = {
+    "map-png": (
+        ["map", "--samples", "0", "-o", "m.html", "--png", "p.svg"],
+        "--png expects a .png file name; got 'p.svg'",
+    ),
+    "timeline-png": (["timeline", "--png", "t.jpg"], "--png expects a .png file name; got 't.jpg'"),
+    "hillshade": (["terrain", "hillshade", "--dem", "{dem}", "-o", "h.png"], "-o expects a .tif or .tiff file name"),
+    "slope": (["terrain", "slope", "--dem", "{dem}", "-o", "s.csv"], "-o expects a .tif or .tiff file name"),
+    "viewshed": (
+        ["terrain", "viewshed", "--dem", "{dem}", "--observer", "45.0,39.7", "-o", "v"],
+        "-o expects a .tif or .tiff file name; got 'v'",
+    ),
+    "raster": (
+        ["reconcile", "--estimates", "{est}", "--probability-raster", "r.png"],
+        "--probability-raster expects a .tif or .tiff file name",
+    ),
+    "map-o": (["map", "--samples", "0", "-o", "m.png"], "-o expects a .html or .htm file name; got 'm.png'"),
+    "symlink-to-svg": (["timeline", "--png", "link.png"], "--png expects a .png file name; got 'link.png'"),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_NAME))
+def test_output_name_must_match_its_format(hostile, world, case, monkeypatch):
+    """`--png p.svg` wrote PNG bytes into a .svg file; a name that lies about the format is refused."""
+    argv, says = WRONG_NAME[case]
+    monkeypatch.chdir(world.tmp)
+    (world.tmp / "link.png").symlink_to("p.svg")
+    before = set(os.listdir(world.tmp))
+    hostile(*[a.format(dem=world.dem, est=world.est) for a in argv], exit=2, says=[says], inputs=[world.dem])
+    assert set(os.listdir(world.tmp)) == before
+
+
+def test_output_name_check_ignores_case(hostile, world):
+    out = world.tmp / "SHADE.TIFF"
+    hostile("terrain", "hillshade", "--dem", world.dem, "-o", out, exit=0, says=["wrote"], inputs=[world.dem])
+    assert out.read_bytes()[:4] == b"II*\x00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<p>this page mentions content="borderkit map"</p>\n',
+        '<html><body><meta name="generator" content="borderkit map">\n',
+        '<!DOCTYPE html>\n<html>\n<head>\n<script>x</script>\n<meta name="generator" content="borderkit map">\n',
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta name="generator" content="borderkit map" extra>\n',
+    ],
+    ids=["quoted-in-body", "meta-in-body", "after-a-script", "not-the-exact-tag"],
+)
+def test_map_replaces_only_its_own_maps(hostile, world, text):
+    """The overwrite guard wants the exact generator tag borderkit writes at the top of the head."""
+    html = world.tmp / "page.html"
+    html.write_text(text)
+    hostile("map", "--samples", "0", "-o", html, exit=2, says=["not written by borderkit map"], inputs=[html])
 
 
 # ---------------------------------------------------------------- FIFOs (streamed, never replaced)
@@ -538,38 +794,52 @@ FULL = "head -c 4000000 /dev/zero > {mnt}/fill 2>/dev/null || true"
 
 @needs_namespace
 @pytest.mark.parametrize(
-    ("argv", "old", "no_tmpfile"),
+    ("argv", "name", "given", "old", "no_tmpfile"),
     [
-        (["area", "countries", "--format", "csv", "-o", "{mnt}/out"], True, False),
-        (["layers", "show", "enclaves", "-o", "{mnt}/out"], False, False),
-        (["terrain", "hillshade", "--dem", "{dem}", "-o", "{mnt}/out"], True, False),
-        (["timeline", "--png", "{mnt}/out"], True, False),
-        (["layers", "show", "enclaves", "-o", "{mnt}/out"], True, True),
+        (["area", "countries", "--format", "csv", "-o"], "out", "{mnt}/out", True, False),
+        (["layers", "show", "enclaves", "-o"], "out", "{mnt}/out", False, False),
+        (["terrain", "hillshade", "--dem", "{dem}", "-o"], "out.tif", "{mnt}/out.tif", True, False),
+        (["timeline", "--png"], "out.png", "{mnt}/out.png", True, False),
+        (["layers", "show", "enclaves", "-o"], "out", "{mnt}/out", True, True),
+        # REPRO.sh 3: through /proc the file was truncated and written in place (O_TRUNC)
+        (["events", "--format", "csv", "-o"], "old.csv", "/proc/self/cwd/old.csv", True, False),
+        (["events", "--format", "csv", "-o"], "old.csv", "/proc/self/cwd/old.csv", True, True),
+        (["events", "--format", "csv", "-o"], "old.csv", "/proc/self/root{mnt}/old.csv", True, False),
     ],
-    ids=["area-old-file", "layers-new-file", "hillshade-old-file", "timeline-png", "mkstemp-fallback"],
+    ids=[
+        "area-old-file",
+        "layers-new-file",
+        "hillshade-old-file",
+        "timeline-png",
+        "mkstemp-fallback",
+        "proc-cwd-old-file",
+        "proc-cwd-mkstemp",
+        "proc-root-old-file",
+    ],
 )
-def test_full_disk_fails_cleanly(world, argv, old, no_tmpfile):
+def test_full_disk_fails_cleanly(world, argv, name, given, old, no_tmpfile):
     mnt = world.tmp / "mnt"
     mnt.mkdir()
-    setup = _mount_tmpfs(mnt)
+    out = given.format(mnt=mnt)
+    setup = _mount_tmpfs(mnt) + f"\ncd {mnt}"
     if old:
-        setup += f"\nprintf '%s' {shlex.quote(OLD.decode())} > {mnt}/out"
+        setup += f"\nprintf '%s' {shlex.quote(OLD.decode())} > {mnt}/{name}"
     setup += "\n" + FULL.format(mnt=mnt)
     _, after, _ = namespaced(
         world,
         setup=setup,
-        args=[a.format(mnt=mnt, dem=world.dem) for a in argv],
+        args=[a.format(mnt=mnt, dem=world.dem) for a in argv] + [out],
         exit=1,
-        says=[f"could not write {mnt}/out: no space left on device (errno 28)", "Free space or choose another"],
+        says=[f"could not write {out}: no space left on device (errno 28)", "Free space or choose another"],
         inputs=[world.dem],
         mounts=[mnt],
         env={"BK_TEST_NO_TMPFILE": "1"} if no_tmpfile else None,
     )
     assert not _no_hidden(after), after
     if old:
-        assert after[str(mnt / "out")]["sha256"] == hashlib.sha256(OLD).hexdigest()
+        assert after[str(mnt / name)]["sha256"] == hashlib.sha256(OLD).hexdigest()
     else:
-        assert str(mnt / "out") not in after
+        assert str(mnt / name) not in after
 
 
 @needs_namespace
