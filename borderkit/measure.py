@@ -8,7 +8,7 @@ The other methods exist to *explain* published figures, never as a default:
 ========================  ============================================================
 ``geodesic``              ellipsoidal (GeographicLib); the reference
 ``equal-area``            planar area in a Lambert azimuthal equal-area projection
-                          centred on the data
+                          centred on each feature
 ``utm``                   planar area in the UTM zone picked from the data
 ``web-mercator``          planar area in EPSG:3857, as many web tools report it
                           (overstates by 1/cos²φ: about 1.70 at 40° N)
@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,7 @@ LENGTH_UNITS: dict[str, float] = {"km": 1e3, "m": 1.0, "mi": 1609.344}
 
 _METHOD_TEXT = {
     "geodesic": "geodesic area on the WGS84 ellipsoid (pyproj.Geod / GeographicLib)",
-    "equal-area": "planar area in a Lambert azimuthal equal-area projection centred on the data",
+    "equal-area": "planar area in a Lambert azimuthal equal-area projection centred on each feature",
     "utm": "planar area in the UTM zone chosen from the data's centre",
     "web-mercator": "planar area in Web Mercator (EPSG:3857); overstates by 1/cos²(latitude)",
     "spherical": f"geodesic area on a sphere of radius {MEAN_EARTH_RADIUS_M:,.1f} m",
@@ -102,11 +103,21 @@ def _as_geometry_array(geoms: Any) -> np.ndarray:
     return np.asarray(list(geoms) if not isinstance(geoms, np.ndarray) else geoms, dtype=object)
 
 
-#: Edges along a parallel longer than this (degrees of longitude) are densified to follow it.
-#: GeographicLib joins vertices by geodesics, which cut poleward of a parallel: a polar cap
-#: drawn with vertices 90° apart would lose a third of its area. At 0.1° the chords lie
-#: within 5e-7 of the parallel's area; no edge of the bundled layers is affected.
+#: Edges that go all the way round a parallel (from -180° to +180°, the only way a lon/lat
+#: polygon can run along a parallel right round a pole) are densified every this many degrees
+#: so that they follow it; every other edge is a geodesic (see :class:`_Rings`). At 0.1° the
+#: chords lie within 5e-7 of the parallel's area.
 PARALLEL_STEP_DEG = 0.1
+
+#: A planar equal-area measurement (and the ``--shift`` buffer) is refused for a feature that
+#: reaches more than this far (degrees of arc) from the centre of its own projection: beyond a
+#: hemisphere the straight chords between projected vertices no longer follow the outline (a
+#: whole-globe polygon would lose hundreds of km² to them) and a buffer's metres are not metres.
+MAX_PLANAR_REACH_DEG = 90.0
+#: ``--method utm`` is refused for data reaching further than this (degrees of longitude) from
+#: its zone's central meridian: 3° is the zone's own half-width, and a GIS would use a zone up to
+#: about one zone width beyond it; further out UTM's scale error grows past 2% of the area.
+UTM_MAX_REACH_DEG = 9.0
 
 #: Web Mercator's latitude limit (EPSG:3857 is undefined beyond it).
 WEB_MERCATOR_MAX_LAT = 85.051_128_78
@@ -176,10 +187,24 @@ def _polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class _Rings:
     """Every ring of the polygonal parts, as the shape borderkit measures.
 
-    Longitudes are unwrapped along each ring (an edge spanning more than 180° crosses the
-    antimeridian the short way, as GeographicLib takes it), and long edges along a
-    parallel are densified so that they follow it. A ring around a pole ends 360° from
-    where it started (``winding`` ±1).
+    Every edge is a geodesic, as in GeographicLib, PostGIS ``geography``, GDAL and QGIS's
+    ellipsoidal measurements. That makes the area a continuous function of the vertices:
+    moving one vertex a millimetre changes it by about a millimetre times the edges' length.
+    (borderkit used to let an edge along a parallel follow the parallel; that rule switched on
+    and off with a 1e-9° change of latitude and moved a 20° x 11° polygon's area by 3%.)
+
+    Two kinds of edge have no geodesic, and follow their lon/lat line instead:
+
+    - an edge from -180° to +180° (or back) on any latitude joins a point to itself on the
+      globe, and in lon/lat it is the whole parallel: the only way a lon/lat polygon can go
+      round a pole (a polar cap ``[[-180,80],[180,80],[180,90],[-180,90],[-180,80]]``, or the
+      whole world). It is densified every :data:`PARALLEL_STEP_DEG` so that it follows the
+      parallel (or, if its ends differ in latitude, the straight lon/lat line between them);
+    - an edge along ±90° is the pole itself: a point, whatever its longitudes.
+
+    Any other edge spanning more than 180° of longitude crosses the antimeridian the short
+    way, as GeographicLib takes it. A ring around a pole ends 360° from where it started
+    (``winding`` ±1).
     """
 
     lon: np.ndarray  # per vertex; rings closed (the last vertex repeats the first, modulo 360°)
@@ -195,25 +220,35 @@ def _unwrap(lon: np.ndarray, ring: np.ndarray) -> np.ndarray:
     """Make each ring's longitudes continuous: an edge of more than 180° goes across ±180°.
 
     The one exception is an edge from -180° to +180° (or back): it is the whole parallel,
-    the only way a lon/lat polygon can go round a pole.
+    the only way a lon/lat polygon can go round a pole. A vertex that is not a finite number
+    stays NaN, and spoils only its own ring (the running sum restarts at every ring).
     """
     d = np.diff(lon)
     same = ring[1:] == ring[:-1]
     seam = (np.abs(lon[:-1]) == 180) & (np.abs(lon[1:]) == 180)
     jump = same & (np.abs(d) > 180) & ~seam
     d = np.where(jump, d - 360 * np.sign(d), d)
-    d[~same] = 0
+    d[~same | ~np.isfinite(d)] = 0
     steps = np.r_[0.0, np.cumsum(d)]
     first = np.flatnonzero(np.r_[True, ~same])  # first vertex of each ring
-    return lon[first][ring] + steps - steps[first][ring]
+    out = lon[first][ring] + steps - steps[first][ring]
+    bad = ~np.isfinite(lon)
+    if bad.any():  # the whole ring is unusable: keep it NaN so that it is named, not measured
+        ring_bad = np.zeros(int(ring.max()) + 1, dtype=bool)
+        ring_bad[ring[bad]] = True
+        out[ring_bad[ring]] = np.nan
+    return out
 
 
-def _densify_parallels(lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, step: float):
-    """Insert vertices every ``step`` degrees along edges that run along a parallel (or span 180°+)."""
+def _densify_seams(lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, step: float):
+    """Insert vertices every ``step`` degrees along the edges that go round a parallel (see :class:`_Rings`).
+
+    After :func:`_unwrap`, only an edge from -180° to +180° spans 360° of longitude; every
+    other edge (180° or less) is left to be a geodesic.
+    """
     same = ring[1:] == ring[:-1]
     dlon, dlat = np.diff(lon), np.diff(lat)
-    # (an edge of exactly ``step``, give or take rounding, stays one geodesic)
-    along = same & (np.abs(dlon) > step * (1 + 1e-9)) & ((np.abs(dlat) <= 1e-9) | (np.abs(dlon) >= 180))
+    along = same & (np.abs(dlon) > 180)
     count = np.ones(len(lon), dtype=np.int64)  # each vertex, plus the points of the edge it starts
     count[:-1][along] = np.ceil(np.abs(dlon[along]) / step - 1e-9).astype(np.int64)
     if (count == 1).all():
@@ -233,9 +268,10 @@ def _rings(geoms: np.ndarray) -> _Rings:
     rings, ring_poly, is_shell = rings[keep], ring_poly[keep], is_shell[keep]
     coords, ring = shapely.get_coordinates(rings, return_index=True)
     lon = _unwrap(coords[:, 0], ring) if len(coords) else coords[:, 0]
-    lon, lat, ring = _densify_parallels(lon, coords[:, 1], ring, PARALLEL_STEP_DEG)
+    lon, lat, ring = _densify_seams(lon, coords[:, 1], ring, PARALLEL_STEP_DEG)
     bounds = np.searchsorted(ring, np.arange(len(rings) + 1))
     winding = np.rint((lon[bounds[1:] - 1] - lon[bounds[:-1]]) / 360.0) if len(rings) else np.zeros(0)
+    winding = np.nan_to_num(winding, nan=0.0)  # a ring with a NaN vertex has no area, and no winding
     return _Rings(lon, lat, ring, ring_poly, is_shell, winding, owner)
 
 
@@ -259,22 +295,27 @@ def _ring_area_perimeter(r: _Rings, geod: Geod) -> tuple[np.ndarray, np.ndarray]
 
     One GeographicLib call per ring; the vertices go to C as whole arrays. Taking the
     absolute value makes the result independent of ring orientation, which is exactly
-    what orienting the rings first achieves. GeographicLib returns the smaller of the
-    two regions a ring divides the Earth into; a ring through a pole may enclose the
-    larger one, which the cylindrical estimate tells apart.
+    what orienting the rings first achieves. A ring divides the Earth in two, and
+    GeographicLib returns the smaller region; a lon/lat ring may mean the larger one (a
+    world mask; the whole world ``box(-180, -90, 180, 90)``, whose ring runs up the 180°
+    meridian and back down it, so that the smaller region is a slit of area 0). The
+    cylindrical equal-area estimate, which reads the ring as drawn in lon/lat, tells the two
+    apart whenever either is large.
     """
     n = len(r.poly)
     bounds = np.searchsorted(r.ring, np.arange(n + 1))
     areas, perims = np.zeros(n), np.zeros(n)
     whole = _ellipsoid_area(geod)
+    radius = math.sqrt(whole / (4 * math.pi))
     for i in range(n):
         a, b = bounds[i], bounds[i + 1]
         # rings repeat the first vertex (modulo 360°); Geod closes the ring itself.
         area_m2, perim_m = geod.polygon_area_perimeter(r.lon[a : b - 1], r.lat[a : b - 1])
         area_m2 = abs(area_m2)
-        if area_m2 > whole / 4 and r.winding[i] == 0:
-            guess = _cylindrical_estimate(r.lon[a:b], r.lat[a:b], math.sqrt(whole / (4 * math.pi)))
-            area_m2 = min(area_m2, whole - area_m2, key=lambda v: abs(v - guess))
+        if r.winding[i] == 0 and np.isfinite(area_m2):
+            guess = _cylindrical_estimate(r.lon[a:b], r.lat[a:b], radius)
+            if max(area_m2, guess) > whole / 4:
+                area_m2 = min(area_m2, whole - area_m2, key=lambda v: abs(v - guess))
         areas[i], perims[i] = area_m2, perim_m
     return areas, perims
 
@@ -329,8 +370,26 @@ def local_equal_area_crs(geoms: Any) -> CRS:
 
 
 def _utm_crs(geoms: np.ndarray) -> CRS:
+    """Return the UTM zone of the data's centre; refuse data reaching far beyond that zone.
+
+    A GIS projects a whole layer into one zone; past :data:`UTM_MAX_REACH_DEG` from the
+    zone's central meridian its scale error is no longer a published figure's small bias
+    but a wrong number (data spanning 60° of longitude came out at 2.4 times its area).
+    """
     lon, lat = _centre(geoms)
     zone = int((lon + 180) // 6) % 60 + 1
+    meridian = -183.0 + 6 * zone
+    r = _rings(geoms)
+    off = (r.lon[np.isfinite(r.lon)] - meridian + 180.0) % 360.0 - 180.0
+    if len(off) and np.abs(off).max() > UTM_MAX_REACH_DEG:
+        west, east = meridian + off.min(), meridian + off.max()
+        raise UsageError(
+            f"--method utm cannot measure this data in one zone: it spans longitude {west:.4f} to {east:.4f} "
+            f"(unwrapped across ±180°), up to {np.abs(off).max():.1f}° from the central meridian "
+            f"{meridian:g}° of the zone picked, UTM zone {zone}; UTM is usable up to about {UTM_MAX_REACH_DEG:g}° "
+            "from it, and beyond that its scale error inflates the area. Use --method geodesic (the reference), "
+            "or measure each region separately."
+        )
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
@@ -350,19 +409,11 @@ def _web_mercator_crs(geoms: np.ndarray) -> CRS:
     )
 
 
-def _projected(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """Return each input's polygonal parts projected to ``crs`` (empty polygon when it has none).
-
-    The rings are unwrapped and densified first (:class:`_Rings`), so a polygon across the
-    antimeridian or round a pole projects as one piece.
-    """
-    from pyproj import Transformer
-
-    out = np.array([shapely.Polygon()] * len(geoms), dtype=object)
-    r = _rings(geoms)
+def _assemble(r: _Rings, x: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    """Build each input's (multi)polygon from its rings' projected vertices (empty when it has none)."""
+    out = np.array([shapely.Polygon()] * n, dtype=object)
     if not len(r.owner):
         return out
-    x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(r.lon, r.lat)
     rings = shapely.linearrings(np.c_[x, y], indices=r.ring)
     polys = shapely.polygons(rings, indices=r.poly)
     owners, compact = np.unique(r.owner, return_inverse=True)
@@ -370,8 +421,134 @@ def _projected(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     return out
 
 
+def _projected(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """Return each input's polygonal parts projected to ``crs`` (empty polygon when it has none).
+
+    The rings are unwrapped first (:class:`_Rings`), so a polygon across the antimeridian
+    or round a pole projects as one piece.
+    """
+    from pyproj import Transformer
+
+    r = _rings(geoms)
+    if not len(r.owner):
+        return _assemble(r, r.lon, r.lat, len(geoms))
+    x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(r.lon, r.lat)
+    return _assemble(r, x, y, len(geoms))
+
+
 def _planar_area(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     return shapely.area(_projected(geoms, crs))
+
+
+@dataclass
+class _Frames:
+    """Each input's own Lambert azimuthal equal-area projection, centred on that input alone.
+
+    So an input's equal-area area and its ``--shift`` band never depend on the other rows
+    of the file (one projection for the whole file put a box 100° from its centre, where
+    1000 m of buffer is not 1000 m).
+    """
+
+    lon0: np.ndarray  # per input; NaN for an input without polygons
+    lat0: np.ndarray
+    reach: np.ndarray  # per input: its farthest vertex from (lon0, lat0), degrees of arc
+    rings: _Rings
+    vertex_owner: np.ndarray  # per ring vertex: its input
+
+
+def _local_frames(geoms: np.ndarray) -> _Frames:
+    """Centre a projection on each input as :func:`_centre` centres one on all of them (vectorised)."""
+    r = _rings(geoms)
+    n = len(geoms)
+    owner = r.owner[r.poly][r.ring] if len(r.ring) else np.zeros(0, dtype=np.int64)
+    ok = np.isfinite(r.lon) & np.isfinite(r.lat)
+    lon, lat, vo = r.lon[ok], r.lat[ok], owner[ok]
+    lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+    south, north = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(lo, vo, lon)
+    np.maximum.at(hi, vo, lon)
+    np.minimum.at(south, vo, lat)
+    np.maximum.at(north, vo, lat)
+    count = np.bincount(vo, minlength=n)
+    mean_lat = np.bincount(vo, lat, minlength=n) / np.maximum(count, 1)
+    polar = np.zeros(n, dtype=bool)
+    np.logical_or.at(polar, r.owner[r.poly], r.winding != 0)
+    np.logical_or.at(polar, vo, np.abs(lat) >= 90)
+    has = count > 0
+    with np.errstate(invalid="ignore"):
+        lon0 = np.where(has, (lo + hi) / 2, np.nan)
+        lat0 = np.where(has, (south + north) / 2, np.nan)
+    for i in np.flatnonzero(has & ((lo < -180) | (hi > 180) | (hi - lo > 180))):
+        lon0[i] = _arc_centre(lon[vo == i])  # across ±180° (unwrapped, or parts either side)
+    lon0[polar & has] = 0.0
+    lat0[polar & has] = np.where(mean_lat[polar & has] > 0, 90.0, -90.0)
+    # great-circle distance of each vertex from its input's centre (a sphere is plenty for a limit)
+    p, p0 = np.radians(lat), np.radians(lat0[vo])
+    cos_d = np.sin(p) * np.sin(p0) + np.cos(p) * np.cos(p0) * np.cos(np.radians(lon - lon0[vo]))
+    reach = np.zeros(n)
+    np.maximum.at(reach, vo, np.degrees(np.arccos(np.clip(cos_d, -1.0, 1.0))))
+    return _Frames(lon0, lat0, reach, r, owner)
+
+
+@lru_cache(maxsize=4096)
+def _laea(lon0: float, lat0: float, inverse: bool = False) -> Any:
+    """Return a lon/lat (degrees) <-> LAEA (metres, WGS84) transformer centred on (lon0, lat0).
+
+    A bare PROJ pipeline: about 0.2 ms to build, against 14 ms for a CRS-to-CRS transformer,
+    so one per feature is cheap.
+    """
+    from pyproj import Transformer
+
+    laea = f"+proj=laea +lat_0={lat0!r} +lon_0={lon0!r} +ellps=WGS84"
+    deg = "+proj=unitconvert +xy_in=deg +xy_out=rad"
+    if inverse:
+        return Transformer.from_pipeline(f"+proj=pipeline +step +inv {laea} +step +inv {deg}")
+    return Transformer.from_pipeline(f"+proj=pipeline +step {deg} +step {laea}")
+
+
+def _check_reach(frames: _Frames, doing: str, instead: str) -> None:
+    """Refuse inputs too large for a planar projection centred on them (:data:`MAX_PLANAR_REACH_DEG`)."""
+    bad = np.flatnonzero(frames.reach > MAX_PLANAR_REACH_DEG + 1e-9)
+    if not len(bad):
+        return
+    i = bad[0]
+    listed = ", ".join(f"#{k + 1}" for k in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+    raise UsageError(
+        f"{doing} cannot handle feature(s) {listed}: #{i + 1} reaches {frames.reach[i]:.1f}° of arc from the "
+        f"centre of its own equal-area projection ({frames.lon0[i]:.4f}, {frames.lat0[i]:.4f}), beyond a "
+        f"hemisphere ({MAX_PLANAR_REACH_DEG:g}°); no planar projection holds it (a whole-globe polygon would "
+        f"reach the opposite pole). {instead}"
+    )
+
+
+def _projected_local(geoms: np.ndarray, frames: _Frames) -> np.ndarray:
+    """Return each input projected to its own LAEA (:class:`_Frames`), as :func:`_projected` does."""
+    r, vo = frames.rings, frames.vertex_owner
+    x, y = np.full(len(r.lon), np.nan), np.full(len(r.lon), np.nan)
+    order = np.argsort(vo, kind="stable")
+    cuts = np.searchsorted(vo[order], np.arange(len(geoms) + 1))
+    for i in np.flatnonzero(np.diff(cuts)):
+        if not np.isfinite(frames.lon0[i]):
+            continue  # no finite vertex: stays NaN, and is named as such
+        idx = order[cuts[i] : cuts[i + 1]]
+        x[idx], y[idx] = _laea(float(frames.lon0[i]), float(frames.lat0[i])).transform(r.lon[idx], r.lat[idx])
+    return _assemble(r, x, y, len(geoms))
+
+
+def _unproject_local(projected: np.ndarray, frames: _Frames) -> np.ndarray:
+    """Take each input's geometry from its own LAEA back to lon/lat (vertices transformed per input)."""
+    out = projected.copy()
+    coords, idx = shapely.get_coordinates(out, return_index=True)
+    if not len(coords):
+        return out
+    cuts = np.searchsorted(idx, np.arange(len(out) + 1))  # get_coordinates keeps the input order
+    for i in np.flatnonzero(np.diff(cuts)):
+        a, b = cuts[i], cuts[i + 1]
+        lon, lat = _laea(float(frames.lon0[i]), float(frames.lat0[i]), inverse=True).transform(
+            coords[a:b, 0], coords[a:b, 1]
+        )
+        coords[a:b, 0], coords[a:b, 1] = lon, lat
+    return shapely.set_coordinates(out, coords)
 
 
 def _check_latitudes(geoms: np.ndarray, method: str) -> None:
@@ -392,16 +569,25 @@ def _check_latitudes(geoms: np.ndarray, method: str) -> None:
     )
 
 
+#: An edge spanning at least this many degrees of longitude, and rising or falling less than
+#: :data:`PARALLEL_NOTE_SLOPE` of that, is noted as "along a parallel" (see :func:`globe_report`).
+PARALLEL_NOTE_DEG = 1.0
+PARALLEL_NOTE_SLOPE = 0.01
+
+
 def globe_report(geoms: Any) -> pd.DataFrame:
-    """Say, per feature, how its rings sit on the globe: across ±180°, or round a pole.
+    """Say, per feature, how its rings sit on the globe: across ±180°, round a pole, along parallels.
 
     Returns
     -------
     pandas.DataFrame
         One row per input: ``crosses_antimeridian`` (an edge spans more than 180° of
-        longitude, so it is taken the short way across ±180°) and ``pole_winding`` (a ring
+        longitude, so it is taken the short way across ±180°), ``pole_winding`` (a ring
         goes round a pole without passing through it: fine on the sphere, but not a valid
-        polygon in lon/lat, where a cap must run along the pole as an edge).
+        polygon in lon/lat, where a cap must run along the pole as an edge) and
+        ``parallel_edges`` (how many edges run along a parallel, off the equator, for at
+        least :data:`PARALLEL_NOTE_DEG` of longitude: they are measured as geodesics, which
+        bend poleward of the parallel). The last is for a note only; it changes no number.
     """
     arr = _as_geometry_array(geoms)
     r = _rings(arr)
@@ -413,7 +599,20 @@ def globe_report(geoms: Any) -> pd.DataFrame:
     winds = np.zeros(n, dtype=bool)
     np.logical_or.at(crosses, ring_owner, outside)
     np.logical_or.at(winds, ring_owner, r.winding != 0)
-    return pd.DataFrame({"crosses_antimeridian": crosses, "pole_winding": winds})
+    parallel = np.zeros(n, dtype=np.int64)
+    if len(r.lon) > 1:
+        dlon, dlat = np.abs(np.diff(r.lon)), np.abs(np.diff(r.lat))
+        high = np.maximum(np.abs(r.lat[:-1]), np.abs(r.lat[1:]))
+        along = (
+            (r.ring[1:] == r.ring[:-1])
+            & (dlon >= PARALLEL_NOTE_DEG)
+            & (dlon <= 180)  # not a seam edge round the whole parallel, which follows it
+            & (dlat <= PARALLEL_NOTE_SLOPE * dlon)
+            & (high >= 1.0)  # on the equator the geodesic is the parallel
+            & (high < 90)
+        )
+        np.add.at(parallel, ring_owner[r.ring[:-1][along]], 1)
+    return pd.DataFrame({"crosses_antimeridian": crosses, "pole_winding": winds, "parallel_edges": parallel})
 
 
 def area(geoms: Any, *, method: str = "geodesic", unit: str = "km2", dem: Any = None) -> np.ndarray:
@@ -426,7 +625,11 @@ def area(geoms: Any, *, method: str = "geodesic", unit: str = "km2", dem: Any = 
         sequence of shapely geometries in lon/lat, or one geometry. Points, lines and
         empty or missing geometries have area 0.
     method
-        One of :data:`METHODS`; ``geodesic`` is the reference.
+        One of :data:`METHODS`; ``geodesic`` is the reference. Edges are geodesics (see
+        :class:`_Rings` for the two lon/lat edges that have none); the whole world
+        ``box(-180, -90, 180, 90)`` is the ellipsoid's whole surface. ``equal-area``
+        projects each feature on its own centre and refuses one larger than a hemisphere;
+        ``utm`` refuses data far outside one zone.
     unit
         One of :data:`UNITS` (``km2``, ``ha``, ``m2``, ``mi2``).
     dem
@@ -441,7 +644,7 @@ def area(geoms: Any, *, method: str = "geodesic", unit: str = "km2", dem: Any = 
     --------
     >>> from shapely import box
     >>> round(float(area(box(45, 40, 45.01, 40.01))[0]), 4)
-    0.9446
+    0.9481
     >>> area([None]).tolist()
     [0.0]
     """
@@ -455,7 +658,9 @@ def area(geoms: Any, *, method: str = "geodesic", unit: str = "km2", dem: Any = 
     elif method == "spherical":
         m2 = _geod_area_perimeter(arr, _SPHERE)[0]
     elif method == "equal-area":
-        m2 = _planar_area(arr, local_equal_area_crs(arr))
+        frames = _local_frames(arr)
+        _check_reach(frames, "--method equal-area", "Use --method geodesic (the reference) or spherical.")
+        m2 = shapely.area(_projected_local(arr, frames))
     elif method == "utm":
         _check_latitudes(arr, method)
         m2 = _planar_area(arr, _utm_crs(arr))
@@ -534,33 +739,34 @@ def shift_band(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the (low, high) area after moving every outline ``shift_m`` metres in and out.
 
-    The buffer is taken in a local equal-area projection, where 100 m is 100 m to
-    within a fraction of a per cent across the region; the buffered outlines are then
-    measured with ``method``. A polygon thinner than ``2 * shift_m`` shrinks to 0.
+    Each feature is buffered in its own equal-area projection centred on it (so its band
+    never depends on the other rows), where 100 m is 100 m to within a fraction of a per
+    cent across the feature; the buffered outlines are then measured with ``method``.
+    Corners stay corners (mitre joins): a rectangle of area A and perimeter P becomes about
+    A ± P·d + 4d². A polygon thinner than ``2 * shift_m`` shrinks to 0. A feature reaching
+    more than a hemisphere from its centre (a whole-globe polygon) is refused.
     """
     if not np.isfinite(shift_m) or shift_m < 0:
         raise UsageError(
             f"shift must be a distance in metres >= 0, got {shift_m!r}. "
             "Use e.g. 110 for the Pulkovo 1942 -> WGS84 datum offset."
         )
-    from pyproj import Transformer
-
     arr = _as_geometry_array(geoms)
     if len(arr) == 0 or shapely.is_empty(arr[~shapely.is_missing(arr)]).all():
         return np.zeros(len(arr)), np.zeros(len(arr))
-    local = local_equal_area_crs(arr)
+    frames = _local_frames(arr)
+    _check_reach(frames, f"--shift {shift_m:g}", "Measure it without --shift.")
     # projected whole (unwrapped across ±180°, round the poles), so the buffer moves the real outline
-    projected = _projected(arr, local)
-    if abs(_centre(arr)[1]) == 90:
+    projected = _projected_local(arr, frames)
+    polar = np.abs(frames.lat0) == 90
+    if polar.any():
         # a cap drawn in lon/lat runs up and back down the ±180° meridian: snapping to 1 mm closes
         # that seam, which would otherwise be buffered as if it were a border
-        projected = shapely.set_precision(projected, 1e-3)
-    back = Transformer.from_crs(local, 4326, always_xy=True)
+        projected[polar] = shapely.set_precision(projected[polar], 1e-3)
 
     def moved(distance: float) -> np.ndarray:
         # mitre joins keep corners where they are, so the band is the outline moved, not rounded
-        buffered = shapely.buffer(projected, distance, join_style="mitre")
-        return shapely.transform(buffered, lambda c: np.column_stack(back.transform(c[:, 0], c[:, 1])))
+        return _unproject_local(shapely.buffer(projected, distance, join_style="mitre"), frames)
 
     return area(moved(-shift_m), method=method, unit=unit), area(moved(shift_m), method=method, unit=unit)
 

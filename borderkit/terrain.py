@@ -39,6 +39,7 @@ __all__ = [
     "curvature_drop",
     "MAX_GEOGRAPHIC_LAT",
     "BYTES_PER_CELL",
+    "PLAUSIBLE_ELEVATION_M",
 ]
 
 #: GDAL's default curvature coefficient: 1 - the refraction coefficient 1/7.
@@ -100,6 +101,11 @@ def _fmt(b: Sequence[float]) -> str:
 #: to nothing at the pole, so the local metric grid they are resampled to would need ever
 #: finer cells (11x more than the DEM has at 85°, unbounded at 90°), and the top row is one point.
 MAX_GEOGRAPHIC_LAT = 85.0
+#: Elevations outside this range (metres) are no data: below the deepest ocean trench (-10,935 m)
+#: and above Everest (8,849 m) with a margin. An untagged nodata value (ArcGIS writes
+#: -3.4028235e38, others -32768 or -9999... the last is plausible and cannot be caught) would
+#: otherwise be read as an elevation: a surface 6e37 times its area, a profile at -3.4e38 m.
+PLAUSIBLE_ELEVATION_M = (-12_000.0, 9_000.0)
 #: Peak memory per grid cell of the heaviest terrain job (hillshade ~72 bytes measured with
 #: tracemalloc, viewshed and slope ~40, plus the elevations and the output): the estimate
 #: made before any DEM is read.
@@ -131,11 +137,13 @@ def read_dem(
     from rasterio.errors import RasterioIOError
 
     try:
-        src = rasterio.open(path)
+        # GeoTIFF only: a VRT or WMS description named .tif would make GDAL read other
+        # files or fetch from the network on the user's behalf
+        src = rasterio.open(path, driver="GTiff")
     except RasterioIOError as exc:
         raise InputError(
-            f"{path!r} is not a raster GDAL can read ({str(exc).splitlines()[0]}). "
-            "Give a DEM GeoTIFF (e.g. SRTM or Copernicus GLO-30)."
+            f"{path!r} is not a GeoTIFF GDAL can read ({str(exc).splitlines()[0]}). "
+            "Give a DEM GeoTIFF (e.g. SRTM or Copernicus GLO-30); convert other formats with gdal_translate."
         ) from None
     with src:
         band = _check_band(src, band, path)
@@ -164,13 +172,51 @@ def read_dem(
                 max_bytes=max_bytes,
             )
             z = ds.read(band, window=window, out_shape=shape, masked=True).astype("float64").filled(np.nan)
+            dtype = ds.dtypes[band - 1]
+    z, dropped = _implausible_to_nodata(z, path, dtype)
+    notes += dropped
     if not np.isfinite(z).any():  # every figure from it would be NaN or a blank raster
         raise InputError(
-            f"{path!r} has no data in the area read ({shape[1]:,} x {shape[0]:,} cells, every one no-data). "
-            "Check the DEM's nodata value (gdalinfo) or use a DEM with elevations there."
+            f"{path!r} has no data in the area read ({shape[1]:,} x {shape[0]:,} cells, every one no-data"
+            + (" or outside any elevation on Earth" if dropped else "")
+            + "). Check the DEM's nodata value (gdalinfo) or use a DEM with elevations there."
         )
     dem = DEM(z, transform, crs, notes=tuple(notes))
     return dem if metric is None else _to_metric(dem, metric)
+
+
+def _implausible_to_nodata(z: np.ndarray, path: str, dtype: str) -> tuple[np.ndarray, list[str]]:
+    """Turn infinities and elevations outside :data:`PLAUSIBLE_ELEVATION_M` into NaN, with a note.
+
+    The note names each such value (the most frequent three) and how many cells hold it, and
+    how to tag it as nodata so that GDAL and every other tool skip it too.
+    """
+    lo, hi = PLAUSIBLE_ELEVATION_M
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(z) | (z < lo) | (z > hi)
+    if not bad.any():
+        return z, []
+    values, counts = np.unique(z[bad], return_counts=True)
+    top = np.argsort(-counts, kind="stable")[:3]
+
+    def shown(v: float) -> str:
+        return str(np.float32(v)) if dtype == "float32" and np.isfinite(v) else repr(float(v))
+
+    listed = ", ".join(f"{counts[i]:,} cell{'' if counts[i] == 1 else 's'} of {shown(values[i])}" for i in top)
+    if len(values) > 3:
+        listed += f" and {int(counts.sum() - counts[top].sum()):,} more cells of {len(values) - 3} other values"
+    tag = (
+        f" Tag it with gdal_edit.py -a_nodata {shown(values[top[0]])} {path} if it is the DEM's nodata."
+        if (np.isfinite(values[top[0]]))
+        else ""
+    )
+    note = (
+        f"{path!r}: {listed} lie outside any elevation on Earth ({lo:,.0f} to {hi:,.0f} m) or are not finite; "
+        f"they were read as no data (an untagged nodata value?).{tag}"
+    )
+    z = z.copy()
+    z[bad] = np.nan
+    return z, [note]
 
 
 def _check_band(src: Any, band: int | None, path: str) -> int:
@@ -247,7 +293,14 @@ def _window(ds: Any, crs: CRS, bounds: Sequence[float] | None, pad_m: float, cli
             + (f" plus {pad_m:g} m" if pad_m else "")
             + ". Use a DEM that covers it."
         )
-    return rasterio.windows.from_bounds(*want, transform=ds.transform).round_offsets().round_lengths()
+    # whole cells covering the area: an area inside one cell (a coarse DEM) is that one cell, not a
+    # window of width 0, which GDAL then cannot build a geotransform from
+    win = rasterio.windows.from_bounds(*want, transform=ds.transform)
+    col0 = max(0, math.floor(win.col_off + 1e-6))
+    row0 = max(0, math.floor(win.row_off + 1e-6))
+    col1 = min(ds.width, math.ceil(win.col_off + win.width - 1e-6))
+    row1 = min(ds.height, math.ceil(win.row_off + win.height - 1e-6))
+    return rasterio.windows.Window(col0, row0, max(1, col1 - col0), max(1, row1 - row0))
 
 
 def _window_transform(t: Any, window: Any, size: tuple[int, int], shape: tuple[int, int]) -> Any:
@@ -427,9 +480,16 @@ def profile(
     dist = np.append(np.arange(0.0, local.length, spacing_m), local.length)
     pts = shapely.get_coordinates(shapely.line_interpolate_point(local, dist))
     lon, lat = back.transform(pts[:, 0], pts[:, 1])
-    return pd.DataFrame(
-        {"distance_m": dist, "elevation_m": _bilinear(dem, pts[:, 0], pts[:, 1]), "lon": lon, "lat": lat}
-    )
+    elevation = _bilinear(dem, pts[:, 0], pts[:, 1])
+    if not np.isfinite(elevation).any():
+        rows, cols = dem.z.shape
+        raise InputError(
+            f"The DEM gives no elevation anywhere along the line ({len(dist):,} samples): a profile interpolates "
+            f"between the centres of DEM cells, and the part of the DEM read here is {cols:,} x {rows:,} cells of "
+            f"{dem.cellsize[0]:,.0f} x {dem.cellsize[1]:,.0f} m (metric grid), with no two cell centres or no data "
+            "either side of the line. Use a DEM with elevations along the line and cells much smaller than it."
+        )
+    return pd.DataFrame({"distance_m": dist, "elevation_m": elevation, "lon": lon, "lat": lat})
 
 
 def _cell_surface_ratio(dem: DEM) -> np.ndarray:

@@ -17,11 +17,12 @@ import numpy as np
 import shapely
 
 from borderkit.errors import CRSError, EmptyInputError, GeometryError, UsageError
-from borderkit.measure import area, globe_report
+from borderkit.measure import PARALLEL_NOTE_DEG, area, globe_report
 
 __all__ = [
     "STUDY_AREA",
     "check_not_empty",
+    "check_finite",
     "check_crs",
     "check_axis_order",
     "check_areal",
@@ -57,11 +58,43 @@ def check_not_empty(gdf: gpd.GeoDataFrame, what: str) -> None:
         )
 
 
-def check_crs(gdf: gpd.GeoDataFrame, what: str, *, crs: str | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
+def check_finite(gdf: gpd.GeoDataFrame, what: str) -> None:
+    """Raise :class:`GeometryError` naming every feature with a coordinate that is NaN or infinite.
+
+    Checked before anything is measured: a NaN vertex would otherwise surface later as a
+    wrong diagnosis ("goes round a pole", "ring is not closed") or spoil its neighbours.
+    """
+    geoms = gdf.geometry.to_numpy()
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if not bad.any():
+        return
+    rows = np.unique(index[bad])
+    first = np.flatnonzero(bad)[0]
+    vertex = int(first - np.searchsorted(index, index[first]))  # position within its feature
+    x, y = (float(v) for v in coords[first])
+    listed = ", ".join(feature_label(gdf, int(i)) for i in rows[:5]) + (
+        f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    )
+    raise GeometryError(
+        f"{what} has coordinates that are not finite numbers (NaN or infinity) in {len(rows)} feature"
+        f"{'' if len(rows) == 1 else 's'}: {listed} (the first at vertex {vertex + 1} of "
+        f"{feature_label(gdf, int(index[first]))}: x={x!r}, y={y!r}). Every coordinate must be a finite number. "
+        "Fix or remove those features in your GIS."
+    )
+
+
+def check_crs(
+    gdf: gpd.GeoDataFrame, what: str, *, crs: str | None = None, plausible: bool = True
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Return the data in EPSG:4326, reprojecting or assuming lon/lat only when safe.
 
-    ``crs`` (from ``--crs``) overrides what the file says.
+    ``crs`` (from ``--crs``) overrides what the file says. Features with NaN or infinite
+    coordinates are refused first (:func:`check_finite`). ``plausible=False`` (the CLI's
+    ``--no-axis-check``) skips the refusal of a ``--crs`` under which the data would be
+    less than :data:`IMPLAUSIBLE_CONFIRMED_EXTENT_M` across.
     """
+    check_finite(gdf, what)
     notes = []
     if crs is not None:
         try:
@@ -83,27 +116,79 @@ def check_crs(gdf: gpd.GeoDataFrame, what: str, *, crs: str | None = None) -> tu
             f"{ymax:.6g}) are not lon/lat degrees, so borderkit cannot tell where it is. "
             "Give its CRS with --crs (e.g. --crs EPSG:32638 for UTM zone 38N)."
         )
-    _check_coordinates_fit_crs(gdf, what, confirmed=crs is not None)
+    _check_coordinates_fit_crs(gdf, what, confirmed=crs is not None, plausible=plausible)
     if not gdf.crs.equals("EPSG:4326"):
         notes.append(f"{what} is in {gdf.crs.to_string()}; reprojected to EPSG:4326 (lon/lat).")
-        gdf = gdf.to_crs(4326)
+        gdf = _to_lonlat(gdf, what, confirmed=crs is not None)
     return gdf, notes
+
+
+def _to_lonlat(gdf: gpd.GeoDataFrame, what: str, *, confirmed: bool) -> gpd.GeoDataFrame:
+    """Reproject to EPSG:4326, saying what went wrong when PROJ cannot (never a raw ProjError)."""
+    from pyproj.exceptions import ProjError
+
+    source = "--crs" if confirmed else "its CRS"
+    try:
+        out = gdf.to_crs(4326)
+    except ProjError as exc:
+        error = UsageError if confirmed else CRSError
+        raise error(
+            f"{what}: {source} {gdf.crs.to_string()} cannot be converted to WGS84 lon/lat "
+            f"(PROJ: {str(exc).splitlines()[0]}). Give a CRS PROJ can transform, e.g. EPSG:4326 or EPSG:32638."
+        ) from None
+    xmin, ymin, xmax, ymax = (float(v) for v in out.total_bounds)
+    if not all(np.isfinite([xmin, ymin, xmax, ymax])):
+        error = UsageError if confirmed else CRSError
+        raise error(
+            f"{what}: under {source} {gdf.crs.to_string()} some coordinates fall outside the area where that "
+            "projection is defined (they come out as no number in lon/lat). Check that the CRS is the data's own, "
+            "e.g. with gdalsrsinfo, and give the right one with --crs."
+        )
+    return out
 
 
 #: A projected extent smaller than this (metres) with every coordinate within ±180/±90 is
 #: taken for lon/lat degrees under a wrong CRS (a feature that size at the projection's
 #: false origin is implausible).
 IMPLAUSIBLE_EXTENT_M = 1000.0
+#: The same, for a CRS given with ``--crs``: the user says the data is in it, so only data
+#: smaller than this (metres) is refused, unless ``--no-axis-check``. Degrees read as metres
+#: come out a few centimetres to a metre across (a 0.1° box is 10 cm), and 0.000 km².
+IMPLAUSIBLE_CONFIRMED_EXTENT_M = 1.0
+#: A CRS whose ellipsoid's semi-major axis (metres) lies outside this range is not of the Earth
+#: (a unit sphere, the Moon's 1,737.4 km); borderkit measures on WGS84 only.
+EARTH_SEMI_MAJOR_RANGE_M = (6_300_000.0, 6_400_000.0)
 
 
-def _check_coordinates_fit_crs(gdf: gpd.GeoDataFrame, what: str, *, confirmed: bool) -> None:
+def _check_earth(crs, what: str, *, confirmed: bool) -> None:
+    """Refuse a CRS on another body (or a toy sphere): it cannot be placed on WGS84."""
+    ellipsoid = crs.ellipsoid
+    if ellipsoid is None:
+        return
+    a = float(ellipsoid.semi_major_metre)
+    lo, hi = EARTH_SEMI_MAJOR_RANGE_M
+    if lo <= a <= hi:
+        return
+    error = UsageError if confirmed else CRSError
+    body = f", {ellipsoid.name}" if ellipsoid.name and ellipsoid.name.lower() != "unknown" else ""
+    raise error(
+        f"{what}: {'--crs' if confirmed else 'its CRS'} {crs.to_string()} is defined on an ellipsoid or "
+        f"sphere of radius {a:,.0f} m{body}, not the Earth's (about 6,378,137 m), so its "
+        "coordinates cannot be placed on WGS84 and measured. borderkit measures on the Earth only: give the "
+        "data's Earth CRS with --crs, e.g. EPSG:4326 (lon/lat) or EPSG:32638 (UTM 38N)."
+    )
+
+
+def _check_coordinates_fit_crs(gdf: gpd.GeoDataFrame, what: str, *, confirmed: bool, plausible: bool = True) -> None:
     """Raise when the coordinates cannot be in the CRS the data declares.
 
     GDAL gives every GeoJSON file EPSG:4326 (RFC 7946), so a GeoJSON of UTM metres with no
     ``crs`` member arrives as "lon/lat" with x in the hundreds of thousands; and a file
     declaring a projected CRS over degrees would land within metres of that projection's
     origin and measure as 0 km². Both would print a wrong number; both are refused here.
-    A CRS given with ``--crs`` (``confirmed``) is trusted for the second case.
+    A CRS given with ``--crs`` (``confirmed``) is trusted for the second case down to
+    :data:`IMPLAUSIBLE_CONFIRMED_EXTENT_M` (data smaller than that is degrees under the
+    wrong ``--crs``, whatever the user says), and wholly with ``plausible=False``.
     """
     xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
     if not all(np.isfinite([xmin, ymin, xmax, ymax])):
@@ -137,6 +222,18 @@ def _check_coordinates_fit_crs(gdf: gpd.GeoDataFrame, what: str, *, confirmed: b
             "degrees (they look like metres of a projected CRS). A GeoJSON file without a 'crs' member is "
             "read as EPSG:4326. Give the real CRS with --crs (e.g. --crs EPSG:32638 for UTM zone 38N)."
         )
+    _check_earth(crs, what, confirmed=confirmed)
+    if crs.is_projected and fits_degrees and confirmed and plausible:
+        to_m = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        extent_m = max(xmax - xmin, ymax - ymin) * to_m
+        if extent_m < IMPLAUSIBLE_CONFIRMED_EXTENT_M:
+            raise UsageError(
+                f"{what}: --crs {name} is a projected CRS in metres, but every coordinate lies within ±180/±90 "
+                f"(x {xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}), so under it the data would be "
+                f"{_length(extent_m)} across, at the projection's origin, and measure about 0 km². These look like "
+                "lon/lat degrees: re-run with --crs EPSG:4326 (or without --crs). If the data really is that small "
+                f"and in {name}, re-run with --no-axis-check."
+            )
     if crs.is_projected and fits_degrees and not confirmed:
         to_m = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
         extent_m = max(xmax - xmin, ymax - ymin) * to_m
@@ -148,6 +245,15 @@ def _check_coordinates_fit_crs(gdf: gpd.GeoDataFrame, what: str, *, confirmed: b
                 f"If they are lon/lat, re-run with --crs EPSG:4326; if the data really is in {name}, "
                 f"re-run with --crs {name} to confirm."
             )
+
+
+def _length(metres: float) -> str:
+    """Format a length for a message: 10.0 cm, 42.0 mm, 0.5 m."""
+    if metres >= 1:
+        return f"{metres:.3g} m"
+    if metres >= 0.01:
+        return f"{metres * 100:.3g} cm"
+    return f"{metres * 1000:.3g} mm"
 
 
 def check_axis_order(
@@ -226,6 +332,14 @@ def check_globe(gdf: gpd.GeoDataFrame, what: str) -> list[str]:
         "longitude); it is measured the short way across ±180°, not round the world."
         for i in np.flatnonzero(report["crosses_antimeridian"].to_numpy())
     ]
+    counts = report["parallel_edges"].to_numpy()
+    notes += [
+        f"{what}: {feature_label(gdf, i)} has {counts[i]} edge(s) along a parallel spanning {PARALLEL_NOTE_DEG:g}° "
+        "of longitude or more; each is measured as the geodesic between its two vertices (as GeographicLib, "
+        "PostGIS geography and QGIS do), which runs poleward of the parallel. If the parallel itself is meant, "
+        "add vertices along it (e.g. ogr2ogr -segmentize 0.1, or shapely.segmentize(geom, 0.1) in degrees)."
+        for i in np.flatnonzero(counts)
+    ]
     return notes + _collection_notes(gdf, what)
 
 
@@ -287,7 +401,7 @@ def validate_polygons(
     notes: list[str] = []
     if swap_xy:  # swap first: a swapped file may not even pass as lon/lat otherwise
         gdf, notes = check_axis_order(gdf, what, swap=True)
-    gdf, more = check_crs(gdf, what, crs=crs)
+    gdf, more = check_crs(gdf, what, crs=crs, plausible=axis_check)
     notes += more
     if not swap_xy:
         gdf, more = check_axis_order(gdf, what, check=axis_check)

@@ -11,7 +11,7 @@ from shapely.geometry.polygon import orient
 
 import borderkit
 from borderkit.errors import UsageError
-from borderkit.measure import METHODS, PARALLEL_STEP_DEG, UNITS, area, area_table, length, perimeter, shift_band
+from borderkit.measure import METHODS, UNITS, area, area_table, length, perimeter, shift_band
 
 from .common import HOLE, SQUARE, SQUARE_WITH_HOLE
 
@@ -60,18 +60,48 @@ def test_area_invariant_to_start_vertex(poly, k):
 @given(convex_polygons(), st.integers(1, 5))
 @settings(max_examples=60, deadline=None)
 def test_area_invariant_to_collinear_vertices(poly, n):
-    # insert points along each edge: the area is unchanged. Edges are geodesics, except that an
-    # edge along a parallel longer than PARALLEL_STEP_DEG follows the parallel (as a lon/lat box
-    # or a polar cap is drawn).
+    # insert points along each edge: the area is unchanged. Every edge is a geodesic (only an
+    # edge from -180° to +180°, which has none, follows its parallel).
     coords = np.asarray(poly.exterior.coords)
     dense = [coords[0]]
     for a, b in zip(coords[:-1], coords[1:], strict=True):
-        if a[1] == b[1] and abs(b[0] - a[0]) > PARALLEL_STEP_DEG * (1 + 1e-9):
-            pts = [(a[0] + (b[0] - a[0]) * k / (n + 1), a[1]) for k in range(1, n + 1)]
-        else:
-            pts = GEOD.npts(a[0], a[1], b[0], b[1], n)
-        dense.extend([*pts, b])
+        dense.extend([*GEOD.npts(a[0], a[1], b[0], b[1], n), b])
     assert area(shapely.Polygon(dense))[0] == pytest.approx(area(poly)[0], rel=1e-9)
+
+
+@given(convex_polygons(), st.integers(0, 11), st.floats(-1e-7, 1e-7), st.floats(-1e-7, 1e-7))
+@settings(max_examples=60, deadline=None)
+def test_area_is_continuous_in_each_vertex(poly, k, dx, dy):
+    # moving one vertex by at most 1e-7° (about 1 cm) changes the area by at most about
+    # the perimeter x the move: no rule may switch on or off with the move
+    coords = [list(c) for c in poly.exterior.coords][:-1]
+    k %= len(coords)
+    coords[k][0] += dx
+    coords[k][1] += dy
+    moved = shapely.Polygon(coords)
+    bound_km2 = perimeter(poly)[0] * 1e-7 * 111.4
+    assert abs(area(moved)[0] - area(poly)[0]) <= bound_km2
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-12, 2e-9, 1e-6])
+def test_edges_along_parallels_are_geodesics_whatever_the_rounding(eps):
+    # the attacker's case: a 20° x 11° polygon whose south edge is, or is not quite, on 49° N
+    poly = shapely.Polygon([(-120, 49), (-100, 49 + eps), (-100, 60), (-120, 60)])
+    expected = abs(GEOD.polygon_area_perimeter([-120, -100, -100, -120], [49, 49 + eps, 60, 60])[0]) / 1e6
+    assert area(poly)[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_edge_from_minus_180_to_180_follows_its_parallel_continuously():
+    # the seam edge has no geodesic (it joins a point to itself); it follows the lon/lat line,
+    # so lifting one end a little changes the cap a little
+    cap = area(shapely.Polygon([(-180, 80), (180, 80), (180, 90), (-180, 90)]))[0]
+    tilted = area(shapely.Polygon([(-180, 80), (180, 80 + 1e-7), (180, 90), (-180, 90)]))[0]
+    # the edge rises linearly by 1e-7°: the cap loses a strip of mean height 0.5e-7° along the parallel
+    a, e2, phi = 6378137.0, 0.00669437999014, math.radians(80)
+    w = 1 - e2 * math.sin(phi) ** 2
+    meridian, normal = a * (1 - e2) / w**1.5, a / math.sqrt(w)
+    strip_km2 = 0.5 * math.radians(1e-7) * meridian * 2 * math.pi * normal * math.cos(phi) / 1e6
+    assert cap - tilted == pytest.approx(strip_km2, rel=0.01)
 
 
 @given(convex_polygons(), st.data())

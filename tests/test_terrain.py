@@ -73,7 +73,7 @@ def test_windowed_read_and_not_covering_error(tmp_path):
 def test_bad_rasters(tmp_path):
     text = tmp_path / "notes.tif"
     text.write_text("not a raster")
-    with pytest.raises(InputError, match="is not a raster"):
+    with pytest.raises(InputError, match="is not a GeoTIFF"):
         read_dem(str(text))
     multi = write_dem(tmp_path / "multi.tif", fractal(64), bands=3)
     with pytest.raises(UsageError, match="has 3 bands.*--band"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pyproj
@@ -42,28 +43,26 @@ def sphere_cap_km2(lat: float, radius: float = MEAN_RADIUS) -> float:
     return 2 * math.pi * radius**2 * (1 - math.sin(math.radians(abs(lat)))) / 1e6
 
 
-def dense_ring(coords, step: float = 0.001, *, parallels_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices every ``step``° along a lon/lat ring whose edges run straight in lon/lat.
-
-    Longitudes are unwrapped (an edge of more than 180° crosses ±180°), so the ring is
-    continuous; the closing vertex is dropped (Geod closes rings itself). With
-    ``parallels_only``, only edges along a parallel are densified: the vertices a GIS
-    would project for a planar (UTM) area, with the parallels drawn as parallels.
-    """
+def ring_lonlat(coords) -> tuple[np.ndarray, np.ndarray]:
+    """A lon/lat ring's vertices for pyproj.Geod: longitudes unwrapped (an edge of more than
+    180° crosses ±180°), the closing vertex dropped (Geod closes rings itself). Edges between
+    them are geodesics, as GeographicLib, PostGIS geography and QGIS take them."""
     lon = np.array([c[0] for c in coords], float)
     lat = np.array([c[1] for c in coords], float)
     d = np.diff(lon)
     d = np.where(np.abs(d) > 180, d - 360 * np.sign(d), d)
     lon = np.r_[lon[0], lon[0] + np.cumsum(d)]
-    out_lon, out_lat = [], []
-    for i in range(len(lon) - 1):
-        n = max(1, int(math.ceil(max(abs(lon[i + 1] - lon[i]), abs(lat[i + 1] - lat[i])) / step)))
-        if parallels_only and lat[i + 1] != lat[i]:
-            n = 1
-        t = np.arange(n) / n
-        out_lon.append(lon[i] + t * (lon[i + 1] - lon[i]))
-        out_lat.append(lat[i] + t * (lat[i + 1] - lat[i]))
-    return np.concatenate(out_lon), np.concatenate(out_lat)
+    return lon[:-1], lat[:-1]
+
+
+def whole_ellipsoid_km2() -> float:
+    """The WGS84 ellipsoid's surface: twice the cap poleward of the equator, 4πR_q² (R_q authalic)."""
+    return 2 * cap_km2(0.0)
+
+
+def laea_km2(lon, lat, lon0: float, lat0: float) -> float:
+    """Shoelace area of the vertices in a LAEA centred on (lon0, lat0) (pyproj does the projection)."""
+    return projected_km2(lon, lat, f"+proj=laea +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
 
 
 def geod_km2(lon, lat, geod=GEOD) -> float:
@@ -288,13 +287,31 @@ def test_geometry_collection_of_disjoint_parts_is_their_sum(hostile, tmp_path):
 
 
 # ---------------------------------------------------------------- polar caps
-@pytest.mark.parametrize("ring, lat", [(CAP_BOX, 80), (CAP_90, 80), (CAP_SOUTH, -70)], ids=["box", "90deg", "south"])
+@pytest.mark.parametrize("ring, lat", [(CAP_BOX, 80), (CAP_SOUTH, -70)], ids=["box", "south"])
 @pytest.mark.parametrize("method", ["geodesic", "equal-area", "spherical"])
 def test_polar_cap_matches_the_analytic_cap(hostile, tmp_path, ring, lat, method):
+    # an edge from -180° to +180° is the whole parallel: the only way round a pole in lon/lat
     path = write_fc(tmp_path / "cap.geojson", [feature(polygon(ring))])
     records, _ = measure(hostile, path, "--method", method)
     expected = sphere_cap_km2(lat) if method == "spherical" else cap_km2(lat)
     assert records[0]["area_km2"] == pytest.approx(expected, rel=2e-6)
+
+
+@pytest.mark.parametrize("method", ["geodesic", "equal-area", "spherical"])
+def test_cap_with_vertices_90_degrees_apart_has_geodesic_edges(hostile, tmp_path, method):
+    # every ordinary edge is a geodesic (as in GeographicLib, PostGIS geography, QGIS): the four
+    # edges along 80° N cut poleward, so the polygon is the geodesic square round the pole
+    path = write_fc(tmp_path / "cap.geojson", [feature(polygon(CAP_90))])
+    records, out = measure(hostile, path, "--method", method)
+    lon, lat = [-180, -90, 0, 90], [80] * 4
+    expected = {
+        "geodesic": geod_km2(lon, lat),
+        "spherical": geod_km2(lon, lat, SPHERE),
+        "equal-area": laea_km2(lon, lat, 0, 90),  # straight chords in the polar projection
+    }[method]
+    assert records[0]["area_km2"] == pytest.approx(expected, rel=1e-9)
+    assert expected < 0.66 * cap_km2(80)  # a square inscribed in the cap: 2/π of it
+    assert "geodesic" in out.stderr and "parallel" in out.stderr  # the note says how to follow the parallel
 
 
 @pytest.mark.parametrize("method", ["utm", "web-mercator"])
@@ -326,15 +343,15 @@ def test_polar_cap_shift_band_brackets_the_analytic_caps(hostile, tmp_path, meth
 
 # ---------------------------------------------------------------- the antimeridian
 def _am_reference(method: str) -> float:
-    lon, lat = dense_ring(AM_BOX)
+    lon, lat = ring_lonlat(AM_BOX)  # 179 -> 181: the short way across ±180°
     if method == "geodesic":
         return geod_km2(lon, lat)
     if method == "spherical":
         return geod_km2(lon, lat, SPHERE)
     if method == "equal-area":
-        return geod_km2(lon, lat)
-    if method == "utm":  # the box is centred on 180°: zone 1; its meridian edges are straight chords
-        return projected_km2(*dense_ring(AM_BOX, parallels_only=True), "EPSG:32601")
+        return laea_km2(lon, lat, 180, 10.5)
+    if method == "utm":  # the box is centred on 180°: zone 1
+        return projected_km2(lon, lat, "EPSG:32601")
     return mercator_km2(lon, lat)
 
 
@@ -358,9 +375,10 @@ def test_box_split_at_the_antimeridian_as_rfc7946_asks(hostile, tmp_path):
             )
         ],
     )
-    for method, rel in (("geodesic", 1e-6), ("equal-area", 1e-4)):
+    halves = geod_km2(*ring_lonlat(west)) + geod_km2(*ring_lonlat(east))  # two 1° geodesics, not one of 2°
+    for method, rel in (("geodesic", 1e-9), ("equal-area", 1e-4)):
         records, _ = measure(hostile, path, "--method", method)
-        assert records[0]["area_km2"] == pytest.approx(_am_reference("geodesic"), rel=rel)
+        assert records[0]["area_km2"] == pytest.approx(halves, rel=rel)
 
 
 @pytest.mark.parametrize("method", ["geodesic", "equal-area", "spherical"])
@@ -368,12 +386,11 @@ def test_shift_band_across_the_antimeridian_is_the_outline_moved(hostile, tmp_pa
     path = write_fc(tmp_path / "am.geojson", [feature(polygon(AM_BOX))])
     records, _ = measure(hostile, path, "--method", method, "--shift", "100")
     r = records[0]
-    lon, lat = dense_ring(AM_BOX)
-    strip = geod_perimeter_km(lon, lat) * 0.1  # perimeter x 100 m, in km²
+    strip = geod_perimeter_km(*ring_lonlat(AM_BOX)) * 0.1  # perimeter x 100 m, in km²
     area = _am_reference(method)
     assert r["area_km2_low"] < r["area_km2"] < r["area_km2_high"]
-    assert r["area_km2_high"] - area == pytest.approx(strip, rel=0.01)
-    assert area - r["area_km2_low"] == pytest.approx(strip, rel=0.01)
+    assert r["area_km2_high"] - area == pytest.approx(strip + 0.04, rel=0.005)  # + 4d² at the corners
+    assert area - r["area_km2_low"] == pytest.approx(strip - 0.04, rel=0.005)
 
 
 # ---------------------------------------------------------------- rotated DEMs
@@ -483,3 +500,329 @@ def test_longitudes_0_to_360_are_refused_with_the_fix(hostile, tmp_path):
     ring = [(350, 10), (359, 10), (359, 11), (350, 11), (350, 10)]
     path = write_fc(tmp_path / "east.geojson", [feature(polygon(ring))])
     hostile("area", path, exit=1, says=["0-360", "subtract 360"], inputs=[path])
+
+
+# ---------------------------------------------------------------- the whole world, and more than a hemisphere
+WORLD = [(-180, -90), (180, -90), (180, 90), (-180, 90), (-180, -90)]
+HOLE_BOX = [(45.5, 40.0), (45.5, 40.1), (45.6, 40.1), (45.6, 40.0), (45.5, 40.0)]
+
+
+def test_whole_world_is_the_whole_ellipsoid_and_a_mask_is_it_minus_the_hole(hostile, tmp_path):
+    path = write_fc(
+        tmp_path / "mask.geojson",
+        [feature(polygon(WORLD, HOLE_BOX), {"id": "world-minus-box"}), feature(polygon(WORLD), {"id": "world"})],
+    )
+    records, _ = measure(hostile, path)
+    whole = whole_ellipsoid_km2()
+    assert whole == pytest.approx(510_065_621.724, abs=0.001)  # GeographicLib's documented WGS84 surface
+    hole = geod_km2(*ring_lonlat(HOLE_BOX))
+    assert records[1]["area_km2"] == pytest.approx(whole, rel=1e-12)
+    assert whole - records[0]["area_km2"] == pytest.approx(hole, rel=1e-6)  # 94.748 km², not -94.748
+
+
+def test_whole_world_on_the_sphere(hostile, tmp_path):
+    path = write_fc(tmp_path / "world.geojson", [feature(polygon(WORLD, HOLE_BOX)), feature(polygon(WORLD))])
+    records, _ = measure(hostile, path, "--method", "spherical")
+    sphere = 4 * math.pi * MEAN_RADIUS**2 / 1e6
+    assert records[1]["area_km2"] == pytest.approx(sphere, rel=1e-12)
+    assert sphere - records[0]["area_km2"] == pytest.approx(geod_km2(*ring_lonlat(HOLE_BOX), SPHERE), rel=1e-6)
+
+
+def test_whole_world_through_the_api():
+    import shapely
+
+    import borderkit
+
+    assert borderkit.area(shapely.box(-180, -90, 180, 90))[0] == pytest.approx(whole_ellipsoid_km2(), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "method, says",
+    [
+        ("equal-area", ["equal-area", "hemisphere", "--method geodesic"]),
+        ("utm", ["utm", "latitude", "--method geodesic"]),
+        ("web-mercator", ["web-mercator", "latitude", "--method geodesic"]),
+    ],
+)
+def test_whole_world_is_refused_by_the_planar_methods(hostile, tmp_path, method, says):
+    path = write_fc(tmp_path / "world.geojson", [feature(polygon(WORLD, HOLE_BOX))])
+    hostile("area", path, "--method", method, exit=2, says=says, inputs=[path])
+
+
+def test_whole_world_shift_band_is_refused(hostile, tmp_path):
+    path = write_fc(tmp_path / "world.geojson", [feature(polygon(WORLD))])
+    hostile(
+        "area", path, "--shift", "100", exit=2, says=["--shift 100", "hemisphere", "without --shift"], inputs=[path]
+    )
+
+
+def test_bands_and_hemispheres_follow_their_full_parallels(hostile, tmp_path):
+    boxes = [(-180, 0, 180, 90), (-180, -90, 180, 0), (-180, -60, 180, 60)]
+    path = write_fc(
+        tmp_path / "bands.geojson",
+        [feature(polygon([(w, s), (e, s), (e, n), (w, n), (w, s)])) for w, s, e, n in boxes],
+    )
+    records, _ = measure(hostile, path)
+    half = cap_km2(0.0)
+    # the full parallels are followed by geodesic chords every 0.1°: within 5e-7 of each cap
+    assert [r["area_km2"] for r in records] == pytest.approx([half, half, 2 * half - 2 * cap_km2(60)], rel=1e-7)
+
+
+def test_box_with_edges_spanning_180_degrees_has_geodesic_edges_over_the_poles(hostile, tmp_path):
+    # (-90, -60) to (90, -60) is a geodesic over the south pole; the four edges are the great
+    # circle of the ±90° meridians, which bounds a hemisphere. The note says how to follow parallels.
+    ring = [(-90, -60), (90, -60), (90, 60), (-90, 60), (-90, -60)]
+    path = write_fc(tmp_path / "big.geojson", [feature(polygon(ring), {"id": "big"})])
+    records, out = measure(hostile, path)
+    assert records[0]["area_km2"] == pytest.approx(cap_km2(0.0), rel=1e-9)
+    assert "along a parallel" in out.stderr and "segmentize" in out.stderr
+
+
+# ---------------------------------------------------------------- continuity: a 0.2 mm move is a tiny change
+def test_area_does_not_jump_when_a_vertex_moves_0_2_mm(hostile, tmp_path):
+    feats = [
+        feature(polygon([(-120, 49), (-100, lat2), (-100, 60), (-120, 60), (-120, 49)]), {"id": f"lat2={lat2!r}"})
+        for lat2 in (49.0, 49.000000002)
+    ]
+    path = write_fc(tmp_path / "par.geojson", feats)
+    records, out = measure(hostile, path, "--no-axis-check")
+    for rec, lat2 in zip(records, (49.0, 49.000000002), strict=True):
+        assert rec["area_km2"] == pytest.approx(geod_km2([-120, -100, -100, -120], [49, lat2, 60, 60]), rel=1e-9)
+    # the move (2e-9° = 0.22 mm) times half the 1,460 km edge: about 1.6e-4 km², nothing like 47,000
+    assert abs(records[0]["area_km2"] - records[1]["area_km2"]) < 1e-3
+    assert "along a parallel" in out.stderr
+
+
+# ---------------------------------------------------------------- --shift: each feature in its own projection
+def offset_quad_km2(corners, d: float, lon0: float, lat0: float) -> float:
+    """Move each edge of a convex counter-clockwise lon/lat quadrilateral ``d`` metres outward
+    (inward when negative) in a LAEA centred on (lon0, lat0), meet the moved edges at mitred
+    corners, take the corners back to lon/lat (pyproj) and measure them with Geod."""
+    laea = f"+proj=laea +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m"
+    fwd = pyproj.Transformer.from_crs(4326, laea, always_xy=True)
+    back = pyproj.Transformer.from_crs(laea, 4326, always_xy=True)
+    pts = np.column_stack(fwd.transform(*zip(*corners, strict=True)))
+    n = len(pts)
+    lines = []
+    for i in range(n):
+        p, q = pts[i], pts[(i + 1) % n]
+        t = (q - p) / np.hypot(*(q - p))
+        lines.append((p + d * np.array([t[1], -t[0]]), t))  # right of a CCW edge is outside
+    moved = []
+    for i in range(n):  # corner i joins the moved edges i-1 and i
+        (p1, t1), (p2, t2) = lines[i - 1], lines[i]
+        s, _ = np.linalg.solve(np.column_stack([t1, -t2]), p2 - p1)
+        moved.append(p1 + s * t1)
+    lon, lat = back.transform(*np.array(moved).T)
+    return geod_km2(lon, lat)
+
+
+def _box(w, s, e, n):
+    return [(w, s), (e, s), (e, n), (w, n), (w, s)]
+
+
+FAR_BOXES = [(45.5, 40.0, 45.6, 40.1), (-120.0, 40.0, -119.9, 40.1), (170.0, -40.0, 170.1, -39.9)]
+
+
+def test_shift_band_of_a_feature_does_not_depend_on_the_other_rows(hostile, tmp_path):
+    one = write_fc(tmp_path / "one.geojson", [feature(polygon(_box(*FAR_BOXES[0])))])
+    far = write_fc(tmp_path / "far.geojson", [feature(polygon(_box(*b))) for b in FAR_BOXES])
+    alone, _ = measure(hostile, one, "--shift", "1000", "--no-axis-check")
+    together, _ = measure(hostile, far, "--shift", "1000", "--no-axis-check")
+    for key in ("area_km2", "area_km2_low", "area_km2_high"):
+        assert together[0][key] == pytest.approx(alone[0][key], rel=1e-12)  # was 54.2-143.4 with the others
+    for rec, (w, s, e, n) in zip(together, FAR_BOXES, strict=True):
+        corners = _box(w, s, e, n)[:-1]
+        lon0, lat0 = (w + e) / 2, (s + n) / 2
+        assert rec["area_km2_low"] == pytest.approx(offset_quad_km2(corners, -1000, lon0, lat0), rel=1e-7)
+        assert rec["area_km2_high"] == pytest.approx(offset_quad_km2(corners, 1000, lon0, lat0), rel=1e-7)
+    # and the attacker's sanity arithmetic: a box of area A and perimeter P, mitred, is A ± P·d + 4d²
+    a = geod_km2(*ring_lonlat(_box(*FAR_BOXES[0])))
+    p = geod_perimeter_km(*ring_lonlat(_box(*FAR_BOXES[0])))
+    assert alone[0]["area_km2_low"] == pytest.approx(a - p * 1.0 + 4.0, rel=1e-3)  # 59.5 km²
+    assert alone[0]["area_km2_high"] == pytest.approx(a + p * 1.0 + 4.0, rel=1e-3)  # 138.0 km²
+
+
+def test_equal_area_of_a_feature_does_not_depend_on_the_other_rows(hostile, tmp_path):
+    far = write_fc(tmp_path / "far.geojson", [feature(polygon(_box(*b))) for b in FAR_BOXES])
+    records, _ = measure(hostile, far, "--method", "equal-area", "--no-axis-check")
+    for rec, (w, s, e, n) in zip(records, FAR_BOXES, strict=True):
+        lon, lat = ring_lonlat(_box(w, s, e, n))
+        assert rec["area_km2"] == pytest.approx(laea_km2(lon, lat, (w + e) / 2, (s + n) / 2), rel=1e-9)
+
+
+# ---------------------------------------------------------------- UTM far outside its zone
+def test_utm_over_many_zones_is_refused(hostile, tmp_path):
+    path = write_fc(
+        tmp_path / "wide.geojson",
+        [feature(polygon(_box(45, 40, 45.1, 40.1))), feature(polygon(_box(105, 40, 105.1, 40.1)))],
+    )
+    hostile(
+        "area",
+        path,
+        "--method",
+        "utm",
+        "--no-axis-check",
+        exit=2,
+        says=["UTM zone", "--method geodesic"],
+        inputs=[path],
+    )
+
+
+def test_utm_across_a_zone_boundary_uses_the_zone_of_the_centre(hostile, tmp_path):
+    ring = _box(47.9, 40.0, 48.1, 40.1)  # centre 48.0° E: zone 39 (48-54° E)
+    path = write_fc(tmp_path / "edge.geojson", [feature(polygon(ring))])
+    records, _ = measure(hostile, path, "--method", "utm")
+    assert records[0]["area_km2"] == pytest.approx(projected_km2(*ring_lonlat(ring), "EPSG:32639"), rel=1e-9)
+
+
+# ---------------------------------------------------------------- --crs: a projected CRS over degrees, other bodies
+def test_projected_crs_given_over_degrees_is_refused_naming_the_size(hostile, tmp_path):
+    path = write_fc(tmp_path / "zone.geojson", [feature(polygon(HOLE_BOX))])
+    hostile(
+        "area", path, "--crs", "EPSG:32638",
+        exit=2, says=["EPSG:32638", "10 cm", "--crs EPSG:4326", "--no-axis-check"], inputs=[path],
+    )  # fmt: skip
+
+
+def test_projected_crs_over_degrees_is_measured_as_asked_with_no_axis_check(hostile, tmp_path):
+    path = write_fc(tmp_path / "zone.geojson", [feature(polygon(HOLE_BOX))])
+    records, _ = measure(hostile, path, "--crs", "EPSG:32638", "--no-axis-check")
+    lon, lat = pyproj.Transformer.from_crs(32638, 4326, always_xy=True).transform(*ring_lonlat(HOLE_BOX))
+    assert records[0]["area_km2"] == pytest.approx(geod_km2(lon, lat), rel=1e-6)  # 0.01 m²: tiny, as asked
+
+
+@pytest.mark.parametrize("crs", ["+proj=longlat +R=1 +no_defs", "+proj=longlat +a=1", "IAU_2015:30100"])
+def test_crs_of_another_body_is_refused(hostile, tmp_path, crs):
+    path = write_fc(tmp_path / "zone.geojson", [feature(polygon(HOLE_BOX))])
+    hostile("area", path, "--crs", crs, exit=2, says=["--crs", "not the Earth", "EPSG:4326"], inputs=[path])
+
+
+# ---------------------------------------------------------------- NaN and infinite coordinates
+def _nan_polygon(value=float("nan")):
+    import shapely
+
+    with warnings.catch_warnings():  # shapely warns building it; borderkit must not
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return shapely.Polygon([(45.5, 40), (value, 40), (45.6, 40.1), (45.5, 40.1)])
+
+
+def _nan_files(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    bad = _nan_polygon()
+    gdf = gpd.GeoDataFrame({"id": ["bad", "good"]}, geometry=[bad, shapely.box(45.7, 40, 45.8, 40.1)], crs=4326)
+    gpkg = tmp_path / "nan.gpkg"
+    gdf.to_file(gpkg)
+    inf = gdf.copy()
+    inf.geometry = [_nan_polygon(float("inf")), gdf.geometry[1]]
+    parquet = tmp_path / "inf.parquet"
+    inf.to_parquet(parquet)
+    return gpkg, parquet
+
+
+def test_nan_or_inf_vertex_names_its_feature_only(hostile, tmp_path):
+    for path in _nan_files(tmp_path):
+        out = hostile("area", path, exit=1, says=["not finite", "#1 id='bad'", "vertex 2"], inputs=[path])
+        assert "good" not in out.output and "pole" not in out.output
+
+
+def test_nan_vertex_through_the_api_spoils_only_its_own_feature():
+    import shapely
+
+    import borderkit
+    from borderkit.errors import GeometryError
+
+    bad = _nan_polygon()
+    with pytest.raises(GeometryError, match=r"1 feature\(s\) \(#1\)"):
+        borderkit.area([bad, shapely.box(45.7, 40, 45.8, 40.1)])
+
+
+@pytest.mark.xfail(reason="io.py (not measure/validate) reports a NaN first vertex as 'ring is not closed'")
+def test_nan_first_vertex_is_named_as_nan(hostile, tmp_path):
+    import struct
+
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "first.gpkg"
+    gpd.GeoDataFrame({"id": ["bad"]}, geometry=[shapely.box(45.5, 40, 45.6, 40.1)], crs=4326).to_file(path)
+    path.write_bytes(path.read_bytes().replace(struct.pack("<d", 45.6), struct.pack("<d", float("nan"))))
+    hostile("area", path, exit=1, says=["not finite", "id='bad'"], inputs=[path])
+
+
+# ---------------------------------------------------------------- DEMs: untagged nodata, infinities, one cell
+ZONE = [(45.5, 40.0), (45.6, 40.0), (45.6, 40.1), (45.5, 40.1), (45.5, 40.0)]
+ROAD = [(45.45, 40.05), (45.75, 39.9)]
+
+
+def _dem(path, z, cell=0.001):
+    with rasterio.open(
+        path, "w", driver="GTiff", height=z.shape[0], width=z.shape[1], count=1, dtype="float32",
+        crs="EPSG:4326", transform=Affine(cell, 0, 45.4, 0, -cell, 40.2),
+    ) as dst:  # fmt: skip
+        dst.write(z.astype("float32"), 1)
+    return path
+
+
+def _zone_and_road(tmp_path):
+    zone = write_fc(tmp_path / "zone.geojson", [feature(polygon(ZONE), {"id": "z1"})])
+    road = write_fc(tmp_path / "road.geojson", [feature(_line(ROAD), {"id": "r1"})])
+    return zone, road
+
+
+def test_untagged_arcgis_nodata_is_not_an_elevation(hostile_process, tmp_path):
+    z = np.full((400, 400), 1000.0)
+    z[140:160, :] = -3.4028235e38  # ArcGIS's float32 nodata, with no nodata tag
+    dem = _dem(tmp_path / "arc.tif", z)
+    zone, road = _zone_and_road(tmp_path)
+    out = hostile_process(
+        "terrain", "surface-area", "--dem", dem, zone, "--format", "json",
+        exit=0, says=["-3.4028235e+38", "no data", "gdal_edit.py -a_nodata"], inputs=[dem, zone],
+    )  # fmt: skip
+    rec = json.loads(out.stdout)[0]
+    flat = geod_km2(*ring_lonlat(ZONE))
+    assert rec["ratio"] == pytest.approx(1.0, abs=1e-9)  # a flat DEM: the surface is the plane (was 6e37)
+    assert rec["surface_km2"] == pytest.approx(flat, rel=1e-9)
+    assert "RuntimeWarning" not in out.stderr
+    out = hostile_process(
+        "terrain", "profile", "--dem", dem, road, "--format", "json",
+        exit=0, says=["-3.4028235e+38"], inputs=[dem, road],
+    )  # fmt: skip
+    heights = [r["elevation_m"] for r in json.loads(out.stdout)]
+    assert all(h is None or h == pytest.approx(1000.0, abs=1e-3) for h in heights)  # was -3.4e38 m
+    assert any(h is None for h in heights) and any(h is not None for h in heights)
+    assert "RuntimeWarning" not in out.stderr
+
+
+def test_infinite_dem_cells_are_no_data_with_a_note(hostile_process, tmp_path):
+    z = np.full((400, 400), 1000.0)
+    z[140:160, :] = np.inf
+    z[100:110, :] = -np.inf
+    dem = _dem(tmp_path / "inf.tif", z)
+    zone, _ = _zone_and_road(tmp_path)
+    out = hostile_process(
+        "terrain", "surface-area", "--dem", dem, zone, "--format", "json",
+        exit=0, says=["cells of inf", "no data"], inputs=[dem, zone],
+    )  # fmt: skip
+    assert json.loads(out.stdout)[0]["surface_km2"] == pytest.approx(geod_km2(*ring_lonlat(ZONE)), rel=1e-9)
+    assert "RuntimeWarning" not in out.stderr
+
+
+def test_dem_with_only_implausible_values_is_refused(hostile, tmp_path):
+    dem = _dem(tmp_path / "all.tif", np.full((400, 400), -3.4028235e38))
+    zone, _ = _zone_and_road(tmp_path)
+    hostile(
+        "terrain", "surface-area", "--dem", dem, zone,
+        exit=1, says=["no data", "outside any elevation on Earth"], inputs=[dem, zone],
+    )  # fmt: skip
+
+
+def test_one_cell_dem_larger_than_the_area_says_so(hostile, tmp_path):
+    dem = _dem(tmp_path / "one.tif", np.array([[5.0]]), cell=0.4)
+    zone, road = _zone_and_road(tmp_path)
+    hostile("terrain", "profile", "--dem", dem, road, exit=1, says=["no elevation", "cells of"], inputs=[dem, road])
+    hostile(
+        "terrain", "surface-area", "--dem", dem, zone, exit=1, says=["covers no complete DEM cell"], inputs=[dem, zone]
+    )
