@@ -34,11 +34,12 @@ system-deps:
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check borderkit tests scripts benchmarks
+	$(BIN)/ruff format --check borderkit tests scripts benchmarks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check borderkit tests scripts benchmarks
-	$(BIN)/ruff format --check borderkit tests scripts benchmarks || true
+	$(BIN)/ruff format --check borderkit tests scripts benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

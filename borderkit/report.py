@@ -8,8 +8,7 @@ import re
 
 import pandas as pd
 
-__all__ = [
-    "plain_text","FORMATS", "render_frame", "text_table", "csv_safe"]
+__all__ = ["plain_text", "FORMATS", "render_frame", "text_table", "csv_safe"]
 
 FORMATS = ("table", "csv", "json", "markdown")
 
