@@ -46,6 +46,7 @@ __all__ = [
     "SCOPES",
     "KINDS",
     "STATUSES",
+    "SUPPORTS",
     "MECHANISMS",
     "Component",
     "Feature",
@@ -60,6 +61,8 @@ __all__ = [
     "Mechanism",
     "figure_sigma",
     "rounding_unit",
+    "expansion",
+    "top_level",
     "fit",
     "build_account",
 ]
@@ -72,6 +75,8 @@ SCOPES = ("whole", "part")
 #: ``episode``: land taken in one episode of the crisis; ``standing``: held since before it.
 KINDS = ("episode", "standing")
 STATUSES = ("fits", "lower-bound-met", "outlier", "repeats")
+#: How far a source's own words bear on an explanation, strongest first.
+SUPPORTS = ("supported", "possible", "contradicted")
 
 #: Relative uncertainty every figure has at least: the renderings of one line alone change an
 #: area by several percent, so two honest counts of the same land differ by about this much.
@@ -82,7 +87,7 @@ Z_OUTLIER = 2.0
 #: figure's standard units: stricter than "fits", because the mechanism is chosen after the
 #: residual was seen.
 Z_EXPLAINS = 1.0
-#: Width (log units) of the prior's soft walls outside a component's geometric range.
+#: Width (log units) of the prior's soft walls outside a modelled component's geometric range.
 PRIOR_SIGMA = 0.5
 #: A figure said within this many days of an episode's start may be a tally still in progress.
 TALLY_DAYS = 14
@@ -100,7 +105,12 @@ class Component:
     """One quantity figures are made of: land of ``claimant`` held by ``holder`` from ``start``.
 
     ``prior_low_km2``/``prior_high_km2`` is the range its geometry allows; ``inf`` above when
-    the geometry covers only part of it (land no layer draws).
+    the geometry covers only part of it (land no layer draws). ``part_of`` names the
+    component this one is a part of: a component with parts is their sum (a figure may
+    name the whole or any part, and a source that counts one province or one area is read
+    on its part), and only parts without parts of their own are fitted. ``measured``: its
+    range is a measurement (a drawn feature across renderings of the line), not a model's,
+    so the range binds as tightly as a precise figure would (:data:`FLOOR`), not weakly.
     """
 
     id: str
@@ -112,6 +122,8 @@ class Component:
     prior_low_km2: float
     prior_high_km2: float = math.inf
     end: dt.date | None = None
+    part_of: str | None = None
+    measured: bool = False
 
     def in_force(self, on: dt.date) -> bool:
         """Return whether the component exists on a date (started, not ended)."""
@@ -158,7 +170,9 @@ class Figure:
     """One published figure, in km², with the components its source says it covers.
 
     ``sigma`` is its relative standard uncertainty (see :func:`figure_sigma`); ``evidence``
-    maps a mechanism key to the words of the quote that support it.
+    maps a mechanism key to the words of the quote that support it, ``against`` to the words
+    that contradict it (an explanation the source's own words rule out is kept, marked
+    ``contradicted``, so a reader sees it was considered).
     """
 
     id: str
@@ -173,6 +187,7 @@ class Figure:
     repeats: str | None = None
     supersedes: str | None = None
     evidence: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    against: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def one_sided(self) -> bool:
@@ -209,6 +224,7 @@ class FigureResult:
     status: str
     explanations: tuple[Explanation, ...]
     repeats: str | None = None
+    note: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -223,6 +239,7 @@ class ComponentResult:
     prior_low_km2: float
     prior_high_km2: float
     n_figures: int
+    part_of: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -300,20 +317,62 @@ def figure_sigma(text: str, value: float, *, floor: float = FLOOR) -> float:
 
 
 # ----------------------------------------------------------------------------- the fit
+def expansion(components: Sequence[Component] | Sequence[ComponentResult]) -> dict[str, tuple[str, ...]]:
+    """Return component id -> the fitted components (parts without parts) it sums.
+
+    Examples
+    --------
+    >>> day = dt.date(2021, 5, 12)
+    >>> parts = [Component("a", "A", day, "X", "Y", "episode", 1.0),
+    ...          Component("a-north", "A north", day, "X", "Y", "episode", 1.0, part_of="a"),
+    ...          Component("a-south", "A south", day, "X", "Y", "episode", 1.0, part_of="a")]
+    >>> expansion(parts)
+    {'a': ('a-north', 'a-south'), 'a-north': ('a-north',), 'a-south': ('a-south',)}
+    """
+    children: dict[str, list[str]] = {}
+    for c in components:
+        if c.part_of:
+            children.setdefault(c.part_of, []).append(c.id)
+
+    def leaves(cid: str) -> tuple[str, ...]:
+        kids = children.get(cid)
+        return (cid,) if not kids else tuple(x for k in kids for x in leaves(k))
+
+    return {c.id: leaves(c.id) for c in components}
+
+
+def top_level(components: Sequence[Component]) -> list[Component]:
+    """Return the components that are not a part of another (the ones totals and scopes are made of)."""
+    return [c for c in components if not c.part_of]
+
+
+def _with_wholes(components: Sequence[Component], leaf_areas: Mapping[str, float]) -> dict[str, float]:
+    """Return every component's area: the fitted parts as given, each whole as the sum of its parts."""
+    return {cid: float(sum(leaf_areas[x] for x in parts)) for cid, parts in expansion(components).items()}
+
+
 class _Problem:
-    """The least-squares problem: independent figures × components, priors, in log space."""
+    """The least-squares problem: independent figures × fitted components, priors, in log space.
+
+    The fitted components are the parts without parts of their own; a figure that names a
+    whole bears on each of its parts.
+    """
 
     def __init__(self, components: Sequence[Component], figures: Sequence[Figure]):
-        self.ids = [c.id for c in components]
+        parts = expansion(components)
+        fitted = [c for c in components if parts[c.id] == (c.id,)]
+        self.ids = [c.id for c in fitted]
         index = {c: i for i, c in enumerate(self.ids)}
         self.figures = [f for f in figures if f.repeats is None]
         self.design = np.zeros((len(self.figures), len(self.ids)))
         for i, f in enumerate(self.figures):
-            self.design[i, [index[c] for c in f.components]] = 1.0
+            self.design[i, [index[x] for c in f.components for x in parts[c]]] = 1.0
+        components = fitted
         self.lo = np.log([f.value_km2 for f in self.figures])
         self.hi = np.log([f.value_high_km2 or f.value_km2 for f in self.figures])
         self.one_sided = np.array([f.one_sided for f in self.figures], dtype=bool)
         self.sigma = np.array([f.sigma for f in self.figures])
+        self.wall_sigma = np.array([FLOOR if c.measured else PRIOR_SIGMA for c in components])
         self.prior_lo = np.log([c.prior_low_km2 for c in components])
         self.prior_hi = np.log([c.prior_high_km2 for c in components])  # +inf: open above
         # the centre pulls only where no figure does (wider than the range by far); an open
@@ -337,7 +396,7 @@ class _Problem:
         """Return every residual in standard units: figures, prior walls, prior centre."""
         _, fitted = self._fitted(theta)
         figure_terms = np.sqrt(weights) * self.gap(np.log(fitted)) / self.sigma
-        walls = (theta - np.clip(theta, self.prior_lo, self.prior_hi)) / PRIOR_SIGMA
+        walls = (theta - np.clip(theta, self.prior_lo, self.prior_hi)) / self.wall_sigma
         return np.concatenate([figure_terms, walls, (theta - centers) / self.sigma_c])
 
     def jacobian(self, theta: np.ndarray, weights: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -348,7 +407,7 @@ class _Problem:
         scale = np.sqrt(weights) * active / self.sigma
         figure_rows = scale[:, None] * self.design * areas[None, :] / fitted[:, None]
         outside = (theta < self.prior_lo) | (theta > self.prior_hi)
-        return np.vstack([figure_rows, np.diag(outside / PRIOR_SIGMA), np.diag(1 / self.sigma_c)])
+        return np.vstack([figure_rows, np.diag(outside / self.wall_sigma), np.diag(1 / self.sigma_c)])
 
     def solve(
         self, weights: np.ndarray | None = None, centers: np.ndarray | None = None, x0: np.ndarray | None = None
@@ -376,9 +435,9 @@ class _Problem:
 
 
 def fit(components: Sequence[Component], figures: Sequence[Figure]) -> dict[str, float]:
-    """Return the component areas (km²) that best fit the independent figures."""
+    """Return the component areas (km²) that best fit the independent figures (wholes as sums of their parts)."""
     problem = _Problem(components, figures)
-    return dict(zip(problem.ids, np.exp(problem.solve()).tolist(), strict=True))
+    return _with_wholes(components, dict(zip(problem.ids, np.exp(problem.solve()).tolist(), strict=True)))
 
 
 def _fitted(areas: Mapping[str, float], figure: Figure) -> float:
@@ -397,11 +456,40 @@ def _z(figure: Figure, fitted: float) -> tuple[float, float]:
 
 
 def _status(figure: Figure, gap_z: float) -> str:
+    """Return a figure's status from its gap (0 inside what it allows).
+
+    A bound ("at least", "more than") is ``lower-bound-met`` only when the account reaches
+    it; one the account stays below by less than the figure's precision allows ``fits`` (the
+    note says by how much). A figure of a part that lies within its whole ``fits``.
+    """
     if figure.repeats:
         return "repeats"
+    if abs(gap_z) > Z_OUTLIER:
+        return "outlier"
+    if figure.qualifier in LOWER_BOUNDS and gap_z >= 0.0:
+        return "lower-bound-met"
+    return "fits"
+
+
+def _note(figure: Figure, fitted: float, status: str) -> str:
+    """Return one plain sentence on how a figure relates to the account."""
+    covers = " + ".join(figure.components)
+    value = f"{figure.value_km2:g} km²"
+    if status == "repeats":
+        return f"Restates {figure.repeats}: reported, not fitted a second time."
+    if status == "outlier":
+        return f"The account gives {fitted:.1f} km² for {covers}, {fitted / figure.value_km2:.2f}× the figure."
+    if figure.scope == "part":
+        return f"A part of {covers}: {value} is within the {fitted:.1f} km² the account gives the whole."
+    if status == "lower-bound-met":
+        return f"A bound: the account's {fitted:.1f} km² for {covers} is above {value}."
     if figure.one_sided:
-        return "lower-bound-met" if gap_z >= -Z_OUTLIER else "outlier"
-    return "fits" if abs(gap_z) <= Z_OUTLIER else "outlier"
+        short = 1 - fitted / figure.value_km2
+        return (
+            f"A bound the account does not quite reach: {fitted:.1f} km² for {covers} is {short:.0%} below {value}, "
+            f"within the figure's precision (±{figure.sigma:.0%})."
+        )
+    return f"Within its precision (±{figure.sigma:.0%}) of the account's {fitted:.1f} km² for {covers}."
 
 
 # ----------------------------------------------------------------------------- mechanisms
@@ -424,6 +512,11 @@ class _Context:
     def fitted(self, ids: Sequence[str]) -> float:
         return float(sum(self.areas[c] for c in ids))
 
+    def leaves(self, ids: Sequence[str]) -> set[str]:
+        """Return the fitted components these components are made of."""
+        parts = expansion(list(self.components.values()))
+        return {x for c in ids for x in parts[c]}
+
 
 @dataclasses.dataclass(frozen=True)
 class Mechanism:
@@ -435,22 +528,36 @@ class Mechanism:
 
 
 def _partial(ctx: _Context, fig: Figure) -> list[_Candidate]:
-    """Return one component of a multi-component figure; one feature, or a published part, of one component."""
+    """Return one component of a multi-component figure; one part, feature or published part of one component."""
     if len(fig.components) > 1:
         return [_Candidate(ctx.areas[c], ctx.areas[c], f"only {c}") for c in fig.components]
     (cid,) = fig.components
+    found = _published_parts(ctx, fig)
+    parts = [c for c in ctx.components.values() if c.part_of == cid]
+    if parts:
+        return [_Candidate(ctx.areas[c.id], ctx.areas[c.id], f"only {c.id} ({c.label})") for c in parts] + found
     features = ctx.geometry.get(cid, Geometry()).features
     fixed = sum(f.area_km2 for f in features if not f.modelled)
     modelled = sum(f.area_km2 for f in features if f.modelled)
     rest = max(ctx.areas[cid] - fixed, 0.0)
-    found = []
     for f in features:
         value = f.area_km2 if not f.modelled else rest * f.area_km2 / modelled
         if value > 0:
             found.append(_Candidate(value, value, f"only {f.ref}"))
+    return found
+
+
+def _published_parts(ctx: _Context, fig: Figure) -> list[_Candidate]:
+    """Return the figures other sources give for a part of this figure's components."""
+    mine = ctx.leaves(fig.components)
+    found = []
     for p in ctx.figures:
-        if p.scope == "part" and p.id != fig.id and set(p.components) <= set(fig.components):
-            found.append(_Candidate(p.value_km2, p.value_km2, f"only the part reported as {p.id}"))
+        theirs = ctx.leaves(p.components)
+        if p.id == fig.id or not theirs <= mine or (theirs == mine and p.scope != "part"):
+            continue
+        when = "later" if p.date > fig.date else "earlier" if p.date < fig.date else "the same day"
+        text = f"only the part {p.who} reported ({when}, {p.date.isoformat()}) as {p.value_km2:g} km² ({p.id})"
+        found.append(_Candidate(p.value_km2, p.value_km2, text))
     return found
 
 
@@ -487,7 +594,7 @@ def _standing(ctx: _Context, fig: Figure) -> tuple[list[str], list[str]]:
     (pair,) = pairs
     same = [
         c.id
-        for c in ctx.components.values()
+        for c in top_level(list(ctx.components.values()))
         if c.kind == "standing" and (c.claimant, c.holder) == pair and c.in_force(fig.date)
     ]
     return [c for c in same if c not in fig.components], [c for c in same if c in fig.components]
@@ -578,11 +685,12 @@ def _explain(ctx: _Context, fig: Figure, superseded: set[str], rates: Mapping[st
             continue
         cand, value, residual = best
         phrase = fig.evidence.get(mech.key)
+        contra = fig.against.get(mech.key)
         by_data = mech.key == "earlier-tally" and fig.id in superseded
-        support = "supported" if phrase or by_data else "possible"
-        evidence = phrase or ("a later figure says it supersedes this one" if by_data else None)
+        support = "contradicted" if contra else "supported" if phrase or by_data else "possible"
+        evidence = contra or phrase or ("a later figure says it supersedes this one" if by_data else None)
         found.append(Explanation(mech.key, cand.detail, value, residual, support, evidence, rates.get(mech.key)))
-    return sorted(found, key=lambda e: abs(e.residual))
+    return sorted(found, key=lambda e: (SUPPORTS.index(e.support), abs(e.residual)))
 
 
 # ----------------------------------------------------------------------------- uncertainty
@@ -621,6 +729,7 @@ def _totals(components: Sequence[Component], figures: Sequence[Figure]) -> list[
     The episodes so far, on each episode's start and on the last date; then everything held
     on the last date, older holdings included.
     """
+    components = top_level(components)
     last = max([f.date for f in figures] + [c.start for c in components])
     found: list[tuple[str, dt.date, tuple[str, ...]]] = []
     for pair in dict.fromkeys((c.claimant, c.holder) for c in components):
@@ -655,7 +764,7 @@ def _random_figure(
     """Return a random figure: a real figure's date, a random scope of one claimant/holder, a random value."""
     values = [f.value_km2 for f in figures if f.scope == "whole"]
     date = figures[int(rng.integers(len(figures)))].date
-    live = [c for c in components if c.in_force(date)]
+    live = [c for c in top_level(components) if c.in_force(date)]
     pick = live[int(rng.integers(len(live)))]
     pool = [c.id for c in live if (c.claimant, c.holder) == (pick.claimant, pick.holder)]
     size = int(rng.integers(1, len(pool) + 1))
@@ -681,7 +790,7 @@ def _null_test(
     for i in range(n):
         fig = _random_figure(i, components, independent, rng)
         problem = _Problem(components, [*independent, fig])
-        areas = dict(zip(problem.ids, np.exp(problem.solve(x0=theta)), strict=True))
+        areas = _with_wholes(components, dict(zip(problem.ids, np.exp(problem.solve(x0=theta)), strict=True)))
         status = _status(fig, _z(fig, _fitted(areas, fig))[1])
         if status != "outlier":
             fits += 1
@@ -718,6 +827,7 @@ def _figure_results(figures: Sequence[Figure], ctx: _Context, rates: Mapping[str
                 status=status,
                 explanations=explanations,
                 repeats=f.repeats,
+                note=_note(f, fitted, status),
             )
         )
     return tuple(out)
@@ -750,21 +860,41 @@ def build_account(
     geometry = geometry or {}
     problem = _Problem(components, figures)
     theta = problem.solve()
-    samples = _refits(problem, theta, resamples, np.random.default_rng([seed, 1]))
+    leaf_samples = _refits(problem, theta, resamples, np.random.default_rng([seed, 1]))
+    parts = expansion(components)
+    columns = {c: i for i, c in enumerate(problem.ids)}
+    samples = np.column_stack([leaf_samples[:, [columns[x] for x in parts[c.id]]].sum(axis=1) for c in components])
     low, high = _interval(samples, len(problem.figures))
-    areas = dict(zip(problem.ids, np.exp(theta).tolist(), strict=True))
+    areas = _with_wholes(components, dict(zip(problem.ids, np.exp(theta).tolist(), strict=True)))
     null_test = _null_test(components, figures, geometry, theta, null, seed) if null > 0 else None
     ctx = _Context(areas, {c.id: c for c in components}, geometry, problem.figures)
     results = _figure_results(figures, ctx, null_test.base_rates if null_test else {})
-    counts = problem.design.sum(axis=0)
+    bearing = problem.design > 0
     comps = tuple(
-        ComponentResult(c.id, c.label, areas[c.id], float(lo), float(hi), c.prior_low_km2, c.prior_high_km2, int(k))
-        for c, lo, hi, k in zip(components, low, high, counts, strict=True)
-    )
-    index = {c: i for i, c in enumerate(problem.ids)}
+        ComponentResult(
+            c.id, c.label, areas[c.id], float(lo), float(hi), *_prior(c, components),
+            n_figures=_count(bearing, columns, parts[c.id]), part_of=c.part_of,
+        )
+        for c, lo, hi in zip(components, low, high, strict=True)
+    )  # fmt: skip
+    index = {c.id: i for i, c in enumerate(components)}
     totals = []
     for name, day, ids in _totals(components, problem.figures):
         cols = [index[c] for c in ids]
         lo, hi = _interval(samples[:, cols].sum(axis=1, keepdims=True), len(problem.figures))
         totals.append(Total(name, day, ids, sum(areas[c] for c in ids), float(lo[0]), float(hi[0])))
     return Account(comps, results, tuple(totals), null_test, resamples, seed, replicates=samples)
+
+
+def _prior(component: Component, components: Sequence[Component]) -> tuple[float, float]:
+    """Return a component's prior range: its own, or for a whole the sum of its parts' ranges."""
+    leaves = expansion(components)[component.id]
+    if leaves == (component.id,):
+        return component.prior_low_km2, component.prior_high_km2
+    by_id = {c.id: c for c in components}
+    return sum(by_id[x].prior_low_km2 for x in leaves), sum(by_id[x].prior_high_km2 for x in leaves)
+
+
+def _count(bearing: np.ndarray, columns: Mapping[str, int], leaves: Sequence[str]) -> int:
+    """Return how many independent figures bear on any of these fitted components."""
+    return int(bearing[:, [columns[x] for x in leaves]].any(axis=1).sum())

@@ -43,6 +43,7 @@ __all__ = [
     "new_land",
     "calibrate",
     "calibration_note",
+    "dimensions",
     "account_zones",
 ]
 
@@ -245,11 +246,49 @@ def calibrate(
     raw = zones(sectors, line, armenia, baseline_name=baseline_name)
     calibrated["raw_km2"] = raw["area_km2"].to_numpy()
     calibrated["extent"] = "calibrated"
+    stated = chosen.set_index("sector")
+    calibrated["dimensions"] = [
+        dimensions(stated.loc[z["sector"]], z["depth_km"], z["width_km"]) for _, z in calibrated.iterrows()
+    ]
     said = {r.component: f"; illustrative extent, calibrated to {r.target_km2:.1f} km² ({r.component})"
             for r in results}  # fmt: skip
     calibrated["method"] = calibrated["method"] + calibrated["component"].map(said).fillna("")
     raw["extent"] = "raw"
     return Calibrated(_before_episode(calibrated, raw, begins), raw, tuple(results))
+
+
+def dimensions(sector: Mapping, depth_km: float, width_km: float) -> str:
+    """Say which of a drawn zone's dimensions a source reported and which the calibration set.
+
+    A reader must be able to tell a reported 8.5 km front from a width no source gives,
+    which only the account's area decides.
+
+    Examples
+    --------
+    >>> dimensions({"depth_km": 7.5, "width_km": 8.5, "shape": "salient"}, 7.05, 8.5)
+    'depth 7.05 km (reported 7.5, scaled to the account); width 8.5 km (reported)'
+    >>> dimensions({"depth_km": 1.5, "width_km": float("nan"), "shape": "salient"}, 1.5, 10.0)
+    'depth 1.5 km (reported); width 10 km (not reported: set by the calibration)'
+    """
+    said = []
+    for name, drawn in (("depth", depth_km), ("width", width_km)):
+        reported = _number(sector.get(f"{name}_km"))
+        if drawn is None or not math.isfinite(float(drawn)):
+            continue  # a ribbon between two anchors needs no width
+        if math.isnan(reported):
+            said.append(f"{name} {float(drawn):.3g} km (not reported: set by the calibration)")
+        elif math.isclose(float(drawn), reported, rel_tol=1e-3):
+            said.append(f"{name} {float(drawn):.3g} km (reported)")
+        else:
+            said.append(f"{name} {float(drawn):.3g} km (reported {reported:g}, scaled to the account)")
+    return "; ".join(said)
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _before_episode(calibrated: gpd.GeoDataFrame, raw: gpd.GeoDataFrame, begins: Mapping[str, str]) -> gpd.GeoDataFrame:
@@ -297,8 +336,16 @@ def _figures_for(account, component: str) -> list[str]:
     Figures that fit come before bounds that are met (they pin the value; a bound only
     says "at least"), and within each, those naming fewer components first.
     """
+    from borderkit.account import expansion
+
     rank = {"fits": 0, "lower-bound-met": 1}
-    bearing = [f for f in account.figures if component in f.components and f.status in rank and f.repeats is None]
+    leaves = expansion(account.components)
+    mine = set(leaves[component])
+    bearing = [
+        f
+        for f in account.figures
+        if mine & {x for c in f.components for x in leaves[c]} and f.status in rank and f.repeats is None
+    ]
     return [f.id for f in sorted(bearing, key=lambda f: (rank[f.status], len(f.components), f.date))]
 
 
@@ -326,6 +373,7 @@ def account_zones(baseline_name: str = "soviet_line", *, account=None) -> Calibr
     )  # fmt: skip
     notes = [calibration_note(c, _figures_for(account, c.component)) for c in result.components]
     drawn = {c.component for c in result.components}
+    drawn |= {c.part_of for c in account.components if c.id in drawn and c.part_of}  # a whole is drawn as its parts
     for comp in account.components:
         if comp.id not in drawn and comp.id in set(table.loc[table["kind"] == "episode", "id"]):
             notes.append(

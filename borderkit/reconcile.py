@@ -34,6 +34,7 @@ from borderkit.errors import InputError
 
 __all__ = [
     "COMPONENT_COLUMNS",
+    "COMPONENT_OPTIONAL",
     "FIGURE_COLUMNS",
     "FIGURE_OPTIONAL",
     "UNITS",
@@ -49,6 +50,7 @@ __all__ = [
     "frames",
     "document",
     "outlier_notes",
+    "relations",
     "null_note",
     "render",
 ]
@@ -70,6 +72,8 @@ COMPONENT_COLUMNS = (
     "prior_high_km2",
     "prior_basis",
 )
+#: Optional component columns: ``part_of``, the id of the component this one is a part of.
+COMPONENT_OPTIONAL = ("part_of",)
 FIGURE_COLUMNS = ("id", "value", "unit", "qualifier", "date", "who", "components", "source", "quote")
 FIGURE_OPTIONAL = (
     "value_high",
@@ -81,9 +85,16 @@ FIGURE_OPTIONAL = (
     "evidence",
     "date_precision",
     "note",
+    "against",
 )
 #: Units a figure may be given in, and km² per unit.
 UNITS = {"km2": 1.0, "ha": 0.01, "mi2": 2.589988110336}
+#: Said before every list of explanations: "possible" is a coincidence until a source says otherwise.
+CAVEAT = (
+    "An explanation is 'supported' when the source's own words give it, 'possible' when only the number "
+    "matches, 'contradicted' when the source's words rule it out. A possible explanation is no finding: its base "
+    "rate is how often the same mechanism 'explains' a random figure."
+)
 #: Width of the text output: lines are wrapped to fit a 100-column terminal.
 WIDTH = 100
 #: Smallest prior low end (km²): one position, where no reported depth bounds a zone from below.
@@ -159,24 +170,52 @@ def validate_components(table: pd.DataFrame) -> pd.DataFrame:
 
     Row numbers count the header as row 1, as a spreadsheet shows them.
     """
-    _missing(table, COMPONENT_COLUMNS, "components")
+    _missing(table, COMPONENT_COLUMNS, "components", COMPONENT_OPTIONAL)
     out = table.fillna("").astype(str)
+    for col in COMPONENT_OPTIONAL:
+        out[col] = out.get(col, "")
     for i, row in out.iterrows():
         _check_component(row, f"components row {i + 2} (id {row['id']!r})")
     _unique(out, "components")
+    _check_parts(out)
     return out
 
 
-def _evidence(text: str, quote: str, where: str) -> dict[str, str]:
-    """Parse ``mechanism=words | ...``; each mechanism must be known and its words be in the quote."""
+def _check_parts(table: pd.DataFrame) -> None:
+    """Check ``part_of``: an existing id, the same claimant, holder and kind, no cycle; a whole covers nothing."""
+    rows = table.set_index("id")
+    wholes = set(table["part_of"]) - {""}
+    for i, row in table.iterrows():
+        where = f"components row {i + 2} (id {row['id']!r})"
+        if row["id"] in wholes and row["covers"].strip():
+            raise InputError(f"{where}: it has parts, so its covers must be empty (its parts cover the geometry).")
+        parent, seen = row["part_of"], {row["id"]}
+        if not parent:
+            continue
+        if parent not in rows.index:
+            raise InputError(f"{where}: part_of {parent!r} is not the id of another component.")
+        for col in ("claimant", "holder", "kind"):
+            if rows.loc[parent, col] != row[col]:
+                raise InputError(
+                    f"{where}: {col} {row[col]!r} differs from its whole {parent!r} ({rows.loc[parent, col]!r})."
+                )
+        while parent:
+            if parent in seen:
+                raise InputError(f"{where}: part_of makes a cycle through {parent!r}.")
+            seen.add(parent)
+            parent = rows.loc[parent, "part_of"] if parent in rows.index else ""
+
+
+def _evidence(text: str, quote: str, where: str, column: str = "evidence") -> dict[str, str]:
+    """Parse ``mechanism=words | ...`` (``evidence`` or ``against``); each mechanism known, its words in the quote."""
     keys = [m.key for m in MECHANISMS]
     found = {}
     for item in filter(None, (s.strip() for s in str(text).split("|"))):
         key, sep, words = (p.strip() for p in item.partition("="))
         if not sep or key not in keys:
-            raise InputError(f"{where}: evidence {item!r} is not mechanism=words, mechanism one of {', '.join(keys)}.")
+            raise InputError(f"{where}: {column} {item!r} is not mechanism=words, mechanism one of {', '.join(keys)}.")
         if words.lower() not in quote.lower():
-            raise InputError(f"{where}: evidence words {words!r} are not in the quote. Quote the words that say so.")
+            raise InputError(f"{where}: {column} words {words!r} are not in the quote. Quote the words that say so.")
         found[key] = words
     return found
 
@@ -214,6 +253,12 @@ def _check_scope(row: pd.Series, where: str, components: pd.DataFrame) -> None:
             raise InputError(f"{where}: component {cid!r} ended {end}, before the date {day}.")
     if len(ids) != len(set(ids)):
         raise InputError(f"{where}: components names a component twice.")
+    for cid in ids:
+        whole = known.loc[cid, "part_of"] if "part_of" in known.columns else ""
+        while whole:
+            if whole in ids:
+                raise InputError(f"{where}: components names {cid!r} and its whole {whole!r}: name one of them.")
+            whole = known.loc[whole, "part_of"]
 
 
 def _check_links(table: pd.DataFrame) -> None:
@@ -225,6 +270,8 @@ def _check_links(table: pd.DataFrame) -> None:
             target = row[col]
             if target and (target not in ids or target == row["id"]):
                 raise InputError(f"{where}: {col} {target!r} is not the id of another figure in the file.")
+    for i, row in table.iterrows():
+        where = f"figures row {i + 2} (id {row['id']!r})"
         if row["repeats"] and repeats[row["repeats"]]:
             raise InputError(f"{where}: repeats {row['repeats']!r}, itself a repeat. Point to the original.")
 
@@ -254,6 +301,7 @@ def validate_figures(table: pd.DataFrame, components: pd.DataFrame) -> pd.DataFr
         _check_values(row, where)
         _check_scope(row, where, components)
         _evidence(row["evidence"], row["quote"], where)
+        _evidence(row["against"], row["quote"], where, "against")
     _unique(out, "figures")
     _check_links(out)
     out["scope"] = out["scope"].replace("", "whole")
@@ -268,8 +316,14 @@ def validate_figures(table: pd.DataFrame, components: pd.DataFrame) -> pd.DataFr
 
 
 # ----------------------------------------------------------------------------- tables -> account data
-def to_components(table: pd.DataFrame) -> list[Component]:
-    """Return :class:`~borderkit.account.Component` objects from a validated components table."""
+def to_components(table: pd.DataFrame, load=None) -> list[Component]:
+    """Return :class:`~borderkit.account.Component` objects from a validated components table.
+
+    A component is ``measured`` when it covers drawn features only (no sectors): its prior
+    range is then a measurement. ``load`` is the layer loader (default: the registry's).
+    """
+    if load is None:
+        from borderkit.registry import load
     return [
         Component(
             id=r["id"],
@@ -281,9 +335,17 @@ def to_components(table: pd.DataFrame) -> list[Component]:
             kind=r["kind"],
             prior_low_km2=float(r["prior_low_km2"]),
             prior_high_km2=float(r["prior_high_km2"]) if r["prior_high_km2"] else math.inf,
+            part_of=r.get("part_of") or None,
+            measured=_measured(r["covers"], load),
         )
         for _, r in table.iterrows()
     ]
+
+
+def _measured(covers: str, load) -> bool:
+    """Whether a component covers drawn features only: some, and none of them a modelled sector."""
+    layers = {layer for layer, _ in parse_covers(covers)}
+    return bool(layers) and not any(_is_modelled(layer, load) for layer in layers)
 
 
 def to_figures(table: pd.DataFrame) -> list[Figure]:
@@ -302,6 +364,7 @@ def to_figures(table: pd.DataFrame) -> list[Figure]:
             repeats=r["repeats"] or None,
             supersedes=r["supersedes"] or None,
             evidence=_evidence(r["evidence"], r["quote"], r["id"]),
+            against=_evidence(r.get("against", ""), r["quote"], r["id"], "against"),
         )
         for _, r in table.iterrows()
     ]
@@ -394,7 +457,25 @@ def component_geometry(
             if base > 0:
                 ratios[name] = there / base
         out[cid] = Geometry(_latitude(geoms, areas), features, ratios)
+    for whole, parts in _parts_of(components).items():
+        out[whole] = _combined([out[p] for p in parts])
     return out
+
+
+def _combined(parts: Sequence[Geometry]) -> Geometry:
+    """Return a whole's geometry from its parts': all their pieces, area-weighted latitude and rendering ratios."""
+    features = tuple(f for g in parts for f in g.features)
+    sizes = [sum(f.area_km2 for f in g.features) for g in parts]
+    known = [(g.latitude_deg, a) for g, a in zip(parts, sizes, strict=True) if g.latitude_deg is not None and a > 0]
+    latitude = float(np.average([x for x, _ in known], weights=[a for _, a in known])) if known else None
+    names = {n for g in parts for n in g.renderings}
+    total = sum(sizes)
+    ratios = {
+        n: sum(a * g.renderings.get(n, 1.0) for g, a in zip(parts, sizes, strict=True)) / total
+        for n in names
+        if total > 0
+    }
+    return Geometry(latitude, features, ratios, sum(g.line_of_fire_km2 for g in parts))
 
 
 def _rendering_range(feature: pd.Series) -> tuple[float, float]:
@@ -453,7 +534,23 @@ def measure_priors(components: pd.DataFrame, sectors, baseline: tuple, *, load=N
                 "prior_high_km2": math.inf if is_open else zone_area(high[cid][0]) + sum(s[1] for s in spans),
             }
         )
-    return pd.DataFrame(rows)
+    return _wholes_from_parts(pd.DataFrame(rows), components)
+
+
+def _parts_of(components: pd.DataFrame) -> dict[str, list[str]]:
+    """Return whole id -> the ids of its parts without parts (through every level)."""
+    from borderkit.account import expansion
+
+    wholes = {w: list(expansion(to_components(components))[w]) for w in set(components.get("part_of", [])) - {""}}
+    return wholes
+
+
+def _wholes_from_parts(priors: pd.DataFrame, components: pd.DataFrame) -> pd.DataFrame:
+    """Set each whole's prior range to the sum of its parts' (a whole covers no geometry itself)."""
+    out = priors.set_index("id")
+    for whole, parts in _parts_of(components).items():
+        out.loc[whole] = out.loc[parts].sum()
+    return out.reset_index()
 
 
 # ----------------------------------------------------------------------------- the account
@@ -522,7 +619,14 @@ def document(account: Account) -> dict:
     null = account.null_test
     return {
         "components": [
-            {"id": c.id, "label": c.label, "area_km2": c.area_km2, "low_km2": c.low_km2, "high_km2": c.high_km2}
+            {
+                "id": c.id,
+                "label": c.label,
+                "area_km2": c.area_km2,
+                "low_km2": c.low_km2,
+                "high_km2": c.high_km2,
+                "part_of": c.part_of,
+            }
             for c in account.components
         ],
         "figures": [
@@ -534,6 +638,7 @@ def document(account: Account) -> dict:
                 "fitted_km2": f.fitted_km2,
                 "z": f.z,
                 "status": f.status,
+                "note": f.note,
                 "explanations": [_explanation_dict(e) for e in f.explanations],
             }
             for f in account.figures
@@ -663,8 +768,10 @@ def null_note(account: Account) -> str:
 def _wrap(text: str, indent: int = 0, hang: int = 0) -> str:
     import textwrap
 
+    from borderkit.report import terminal_columns
+
     return textwrap.fill(
-        text, WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + hang), break_on_hyphens=False
+        text, terminal_columns() or WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + hang), break_on_hyphens=False
     )
 
 
@@ -693,6 +800,38 @@ def _text_figures(account: Account, figures: pd.DataFrame) -> list[str]:
         covers = " + ".join(f.components)
         text = f"covers {covers}: account {f.fitted_km2:.1f} km², z {f.z:+.1f}, {_status_text(f)}"
         lines.append(_wrap(text, 6, 2))
+        if f.note and f.status != "outlier":
+            lines.append(_wrap(f.note, 6, 2))
+    return lines
+
+
+def relations(account: Account) -> list[str]:
+    """Return how the figures that agree with the account nest: each inside the nearest figure around it.
+
+    This is the answer to "60 or 139?": a figure of one part of the land sits inside a
+    figure of all of it, and the account says how much of the whole the part is. Each
+    figure is placed inside the nearest wider one: the same speaker's first (a source's
+    own breakdown), then the one covering the fewest components.
+    """
+    from borderkit.account import expansion
+
+    leaves = expansion(account.components)
+    agreeing = [f for f in account.figures if f.status in ("fits", "lower-bound-met")]
+    covered = {f.id: {x for c in f.components for x in leaves[c]} for f in agreeing}
+    inside: dict[str, list] = {}
+    for small in agreeing:
+        around = [big for big in agreeing if covered[small.id] < covered[big.id]]
+        if around:
+            big = min(around, key=lambda f: (f.who != small.who, len(covered[f.id]), -f.date.toordinal()))
+            inside.setdefault(big.id, []).append(small)
+    lines = []
+    for big in (f for f in agreeing if f.id in inside):
+        parts = "; ".join(f"{f.value_km2:g} km² ({f.id}: {' + '.join(f.components)}, account {f.fitted_km2:.1f})"
+                          for f in inside[big.id])  # fmt: skip
+        lines.append(
+            f"Inside {big.value_km2:g} km² ({big.id}: {' + '.join(big.components)}, account "
+            f"{big.fitted_km2:.1f}): {parts}."
+        )
     return lines
 
 
@@ -707,7 +846,10 @@ def _text(account: Account, figures: pd.DataFrame, tables: dict, how: str) -> li
     parts.append("\nTotals (km²)\n" + render_frame(tables["totals"], "table", precision=1))
     parts.append("\nFigures, each read as the components its source says it covers\n")
     parts.append("\n".join(_text_figures(account, figures)) + "\n")
+    parts.append("\nHow the figures that agree nest (a part is not a rival of the whole it lies in)\n")
+    parts.append("\n".join(_wrap("- " + x, 2, 2) for x in relations(account)) + "\n")
     parts.append("\nOutliers and what may explain them\n")
+    parts.append(_wrap(CAVEAT, 2, 0) + "\n")
     for head, lines in outlier_notes(account, figures):
         parts.append("\n".join([_wrap(head, 2, 2), *(_wrap("- " + x, 4, 2) for x in lines)]) + "\n")
     parts.append("\n" + _wrap(null_note(account)) + "\n")
@@ -721,7 +863,8 @@ def _markdown(account: Account, figures: pd.DataFrame, tables: dict, how: str) -
     parts.append("\n### Components (km²)\n\n" + render_frame(tables["components"], "markdown", precision=1))
     parts.append("\n### Totals (km²)\n\n" + render_frame(tables["totals"], "markdown", precision=1))
     parts.append("\n### Figures\n\n" + render_frame(tables["figures"], "markdown", precision=1))
-    parts.append("\n### Outliers and what may explain them\n\n")
+    parts.append("\n### How the figures that agree nest\n\n" + "".join(f"- {x}\n" for x in relations(account)))
+    parts.append(f"\n### Outliers and what may explain them\n\n_{CAVEAT}_\n\n")
     for head, lines in outlier_notes(account, figures):
         parts.append("\n".join([f"- {head}", *(f"  - {x}" for x in lines)]) + "\n")
     parts.append(f"\n_{null_note(account)}_\n")

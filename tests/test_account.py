@@ -5,6 +5,7 @@ before it runs: a fit that ignored scopes, weights or one-sided terms, or a mech
 explained anything, would fail here.
 """
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -96,7 +97,7 @@ def test_lower_bounds_are_one_sided_and_parts_are_lower_bounds():
     account = build_account(COMPONENTS, [*FIGURES, below, above, part], resamples=0, null=0)
     status = {f.id: f.status for f in account.figures}
     assert status["at-least-20"] == "lower-bound-met"
-    assert status["part-of-c"] == "lower-bound-met"
+    assert status["part-of-c"] == "fits"  # a part within its whole agrees; it is no bound the account "meets"
     assert status["at-least-200"] == "outlier"
     # a bound that is met does not pull: the same areas as without it
     with_bounds = fit(COMPONENTS, [*FIGURES, below, part])
@@ -223,3 +224,54 @@ def test_null_test_is_seeded_and_gives_every_explanation_its_base_rate():
     explanation = next(f for f in one.figures if f.id == "wm").explanations[0]
     assert explanation.base_rate == rates["web-mercator"]
     assert 0 <= one.null_test.fits <= 1 and one.null_test.fits + one.null_test.outliers == pytest.approx(1)
+
+
+def test_a_bound_missed_within_precision_fits_and_says_by_how_much():
+    """'More than 45' against 41.7 is not a bound met: it fits within its precision, and the note says so."""
+    base = {c.id: c.area_km2 for c in build_account(COMPONENTS, FIGURES, resamples=0, null=0).components}
+    total = base["a"] + base["b"]
+    near = fig("more-than-near", round(total * 1.05, 1), ["a", "b"], qualifier="more than")
+    account = build_account(COMPONENTS, [*FIGURES, near], resamples=0, null=0)
+    found = next(f for f in account.figures if f.id == "more-than-near")
+    assert found.fitted_km2 < found.value_km2
+    assert found.status == "fits"
+    assert "does not quite reach" in found.note and "below" in found.note
+
+
+def test_parts_are_fitted_and_their_whole_is_their_sum():
+    """A figure of a part pins the part; a figure of the whole pins the sum; the whole is reported as the sum."""
+    day = dt.date(2020, 1, 1)
+    comps = [
+        Component("w", "whole", day, "X", "Y", "episode", 1.0),
+        Component("w-1", "part 1", day, "X", "Y", "episode", 1.0, part_of="w"),
+        Component("w-2", "part 2", day, "X", "Y", "episode", 1.0, part_of="w"),
+    ]
+    figs = [
+        fig("whole", 100.0, ["w"]),
+        fig("part-1", 30.0, ["w-1"]),
+        fig("whole-again", 101.0, ["w"]),
+    ]
+    account = build_account(comps, figs, resamples=20, null=0)
+    areas = {c.id: c for c in account.components}
+    assert areas["w-1"].area_km2 == pytest.approx(30, rel=0.02)
+    assert areas["w"].area_km2 == pytest.approx(100.5, rel=0.02)
+    assert areas["w"].area_km2 == pytest.approx(areas["w-1"].area_km2 + areas["w-2"].area_km2, rel=1e-12)
+    assert areas["w"].low_km2 <= areas["w"].area_km2 <= areas["w"].high_km2
+    # a figure of the whole that equals one part is an outlier explained by that part
+    partial = fig("only-part-1", 30.0, ["w"])
+    found = next(f for f in build_account(comps, [*figs, partial], resamples=0, null=0).figures if f.id == partial.id)
+    assert found.status == "outlier"
+    top = found.explanations[0]
+    assert top.mechanism == "partial-scope" and top.value_km2 == pytest.approx(30, rel=0.02)
+
+
+def test_words_against_a_mechanism_mark_it_contradicted():
+    """An explanation the source's own words rule out is kept, marked contradicted, and ranked last."""
+    base = {c.id: c.area_km2 for c in build_account(COMPONENTS, FIGURES, resamples=0, null=0).components}
+    value = round((base["a"] + base["b"]) * MI2_KM2 ** -1, 1)  # the total printed in square miles as km²
+    quote = f"{value} square kilometres"
+    slip = dataclasses.replace(fig("slip", value, ["a", "b"]), against={"unit-slip": quote})
+    found = next(f for f in build_account(COMPONENTS, [*FIGURES, slip], resamples=0, null=0).figures if f.id == "slip")
+    unit = [e for e in found.explanations if e.mechanism == "unit-slip"]
+    assert unit and unit[0].support == "contradicted" and unit[0].evidence == quote
+    assert found.explanations[-1].support == "contradicted"

@@ -46,7 +46,7 @@ def test_each_components_new_land_measures_its_fitted_area(bundled):
     account, cal, table = bundled
     fitted = {c.id: c.area_km2 for c in account.components}
     z = cal.zones[cal.zones["end_date"].isna() | (cal.zones["end_date"] == "")]
-    assert set(z["component"]) == {"may-2021", "sep-2022", "tegh-2023"}
+    assert set(z["component"]) == {"may-2021", "sep-2022-jermuk", "sep-2022-gegharkunik", "sep-2022-syunik", "tegh-2023"}
     earlier = shapely.Polygon()
     for comp in table.sort_values("start")["id"]:
         mine = z[z["component"] == comp]

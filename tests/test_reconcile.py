@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import borderkit
-from borderkit.account import Figure, build_account, figure_sigma
+from borderkit.account import SUPPORTS, Figure, build_account, figure_sigma
 from borderkit.errors import InputError
 from borderkit.montecarlo import monte_carlo, summarise
 from borderkit.reconcile import (
@@ -43,7 +43,8 @@ def raw_figures() -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- the data
 def test_components_are_the_six_the_issue_names():
-    assert list(components()["id"]) == [
+    table = components()
+    assert list(table.loc[table["part_of"] == "", "id"]) == [
         "may-2021",
         "nov-2021",
         "sep-2022",
@@ -51,6 +52,33 @@ def test_components_are_the_six_the_issue_names():
         "held-1990s",
         "armenian-held-1990s",
     ]
+
+
+def test_parts_sum_to_their_whole_and_carry_its_figures():
+    """A figure of one part (60.06 near Jermuk, more than 70 in Tavush and Ararat) bears on its whole's sum."""
+    account = reconcile(resamples=0, null=0, renderings=False)
+    areas = {c.id: c.area_km2 for c in account.components}
+    parts = account_parts(account)
+    assert parts["sep-2022"] == ["sep-2022-jermuk", "sep-2022-gegharkunik", "sep-2022-syunik"]
+    assert parts["held-1990s"] == ["held-1990s-artsvashen", "held-1990s-tavush-ararat"]
+    for whole, ids in parts.items():
+        assert areas[whole] == pytest.approx(sum(areas[i] for i in ids), rel=1e-12)
+    status = {f.id: f for f in account.figures}
+    assert status["asryan-2023-04-28-jermuk"].fitted_km2 == pytest.approx(60.06, rel=0.02)
+    # the 1990s land excludes Artsvashen in the PM's 70: the whole is the drawn exclave plus at least 70
+    assert areas["held-1990s"] >= 70 * (1 - 0.05) + 34.29
+    # the PM's 40 for the whole of it is then an outlier, reproduced by the exclave alone
+    outlier = status["pashinyan-2021-11-17-before-may"]
+    assert outlier.status == "outlier"
+    assert outlier.explanations[0].detail.startswith("only held-1990s-artsvashen")
+
+
+def account_parts(account) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for c in account.components:
+        if c.part_of:
+            found.setdefault(c.part_of, []).append(c.id)
+    return found
 
 
 def test_component_priors_are_what_the_geometry_measures():
@@ -77,7 +105,12 @@ def test_the_misread_rows_are_read_as_their_sources_say():
     assert "held-1990s" in table.loc["mirzoyan-2023-11-03", "components"]
     assert table.loc["wikipedia-2024-12-215", "repeats"] == "civilnet-2023-04-14-total"
     jermuk = table.loc["asryan-2023-04-28-jermuk"]
-    assert (jermuk["value_km2"], jermuk["scope"], jermuk["components"]) == (60.06, "part", "sep-2022")
+    assert (jermuk["value_km2"], jermuk["scope"], jermuk["components"]) == (60.06, "whole", "sep-2022-jermuk")
+    # one sentence of the PM is one figure, not two
+    assert table.loc["pashinyan-2021-11-17-week-before", "repeats"] == "pashinyan-2021-11-17-since-may"
+    # the MFA's 'more than 45' is known only through a paraphrase: not a figure until its words are
+    assert "mfa-sotk-khoznavar" not in table.index
+    assert "definition=" in table.loc["civilnet-2023-04-14-total", "against"]
 
 
 def test_the_missing_official_figures_are_there():
@@ -85,7 +118,7 @@ def test_the_missing_official_figures_are_there():
     assert ("2021-11-17", 41.0, "may-2021;nov-2021", "whole") in rows  # unchanged by 16 Nov
     assert ("2021-11-17", 40.0, "held-1990s", "whole") in rows  # held before 12 May, separately
     assert ("2022-09-14", 40.0, "may-2021", "whole") in rows and ("2022-09-14", 10.0, "sep-2022", "whole") in rows
-    assert ("2023-01-10", 70.0, "held-1990s", "part") in rows  # Tavush and Ararat only
+    assert ("2023-01-10", 70.0, "held-1990s-tavush-ararat", "whole") in rows  # Tavush and Ararat only
     assert ("2023-04-14", 2.5, "tegh-2023", "whole") in rows
 
 
@@ -105,6 +138,8 @@ def _bad(column, value, row=2):
         ("qualifier", "roughly", "row 3 .* qualifier 'roughly' is not one of"),
         ("components", "may-2021;atlantis", "row 3 .* unknown component 'atlantis'"),
         ("components", "sep-2022", "row 3 .* starts 2022-09-13, after the date 2021-11-17"),
+        ("components", "held-1990s;held-1990s-artsvashen", "row 3 .* names 'held-1990s-artsvashen' and its whole"),
+        ("against", "definition=since 2020", "row 3 .* against words 'since 2020' are not in the quote"),
         ("repeats", "nowhere", "row 3 .* repeats 'nowhere' is not the id of another figure"),
         ("unit", "acres", "row 3 .* unit 'acres'"),
         ("date", "17/11/2021", "row 3 .* date '17/11/2021' is not a date"),
@@ -142,6 +177,19 @@ def test_validate_components_names_the_row():
     bad.loc[0, "prior_low_km2"] = "500"
     with pytest.raises(InputError, match="row 2 .* prior_low_km2 500 is above"):
         validate_components(bad)
+    parts = table["part_of"] != ""
+    for value, says in [
+        ("atlantis", r"part_of 'atlantis' is not the id of another component"),
+        ("armenian-held-1990s", r"claimant 'ARM' differs from its whole 'armenian-held-1990s'"),
+    ]:
+        bad = table.copy()
+        bad.loc[parts.idxmax(), "part_of"] = value
+        with pytest.raises(InputError, match=rf"components row {parts.idxmax() + 2} .*{says}"):
+            validate_components(bad)
+    bad = table.copy()
+    bad.loc[bad["id"] == "sep-2022", "part_of"] = "sep-2022-jermuk"
+    with pytest.raises(InputError, match="cycle"):
+        validate_components(bad)
 
 
 # ----------------------------------------------------------------------------- the bundled account
@@ -149,11 +197,14 @@ def test_the_account_reads_the_officials_consistently(account):
     areas = {c.id: c.area_km2 for c in account.components}
     # the PM's 41 (held since 12 May, unchanged on 16 Nov), said three times, fits
     assert areas["may-2021"] + areas["nov-2021"] == pytest.approx(41, rel=0.1)
-    # the Jermuk figure is part of the September 2022 land
-    assert areas["sep-2022"] >= 60.06
+    # the Jermuk figure is part of the September 2022 land, and Tatoyan's Kapan figure too
+    assert areas["sep-2022"] >= 60.06 + 27 * 0.95
     status = {f.id: f.status for f in account.figures}
     assert status["wikipedia-2024-12-215"] == status["wikipedia-2021-11-16-41"] == "repeats"
-    assert status["asryan-2023-04-28-jermuk"] == "lower-bound-met"
+    assert status["asryan-2023-04-28-jermuk"] == status["asryan-2023-04-28-now"] == "fits"
+    # 60 for the whole September episode is the Jermuk part alone: an outlier, and said so
+    freiheit = next(f for f in account.figures if f.id == "freiheit-2023-03-21")
+    assert freiheit.status == "outlier" and "jermuk" in freiheit.explanations[0].detail
     assert all(f.status == "outlier" or not f.explanations for f in account.figures)  # only outliers are explained
 
 
@@ -226,13 +277,13 @@ def test_cli_reconcile_json(cli):
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert list(doc) == ["components", "figures", "totals", "null_test"]
-    assert set(doc["components"][0]) == {"id", "label", "area_km2", "low_km2", "high_km2"}
-    keys = {"id", "value_km2", "qualifier", "components", "fitted_km2", "z", "status", "explanations"}
+    assert set(doc["components"][0]) == {"id", "label", "area_km2", "low_km2", "high_km2", "part_of"}
+    keys = {"id", "value_km2", "qualifier", "components", "fitted_km2", "z", "status", "note", "explanations"}
     assert all(set(f) == keys for f in doc["figures"])
     assert {f["status"] for f in doc["figures"]} <= {"fits", "lower-bound-met", "outlier", "repeats"}
     explained = [e for f in doc["figures"] for e in f["explanations"]]
     assert explained
-    assert all(e["base_rate"] is not None and e["support"] in ("supported", "possible") for e in explained)
+    assert all(e["base_rate"] is not None and e["support"] in SUPPORTS for e in explained)
     assert doc["null_test"]["n"] == 20
 
 
