@@ -125,7 +125,7 @@ class AreaModel:
         z = z[active(z, on)]
         if scenario.time_scope == "episode" and len(z):
             starts = z.groupby("component")["date"].min()
-            z = z[z["component"] == starts.idxmax()]
+            z = z[z["component"].map(starts) == starts.max()]  # every part of the latest episode
         elif scenario.time_scope != "cumulative":
             raise UsageError(f"Unknown time scope {scenario.time_scope!r}. Allowed: cumulative, episode.")
         return z
