@@ -270,6 +270,8 @@ def dimensions(sector: Mapping, depth_km: float, width_km: float) -> str:
     >>> dimensions({"depth_km": 1.5, "width_km": float("nan"), "shape": "salient"}, 1.5, 10.0)
     'depth 1.5 km (reported); width 10 km (not reported: set by the calibration)'
     """
+    if not float(depth_km) > 0:
+        return "drawn empty: this parameter set reports no ground taken here"
     said = []
     for name, drawn in (("depth", depth_km), ("width", width_km)):
         reported = _number(sector.get(f"{name}_km"))
@@ -311,6 +313,7 @@ def _before_episode(calibrated: gpd.GeoDataFrame, raw: gpd.GeoDataFrame, begins:
     before["extent"] = "as stated, before its episode"
     before["method"] = before["method"] + "; as stated, before its episode (no figure counts it on its own)"
     before["raw_km2"] = before["area_km2"]
+    before["dimensions"] = "as its source states them (before its episode, not calibrated)"
     after = calibrated.copy()
     after.loc[early, "date"] = start.to_numpy()
     out = pd.concat([before, after], ignore_index=True)
