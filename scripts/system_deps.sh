@@ -2,7 +2,8 @@
 # Install the Debian packages the tests need, when they are missing:
 #   chromium + chromium-driver  the map tests load every map in a real browser;
 #   gdal-bin                    gdal_viewshed / gdaldem, the peers terrain is checked against;
-#   util-linux                  unshare, for the device-file and full-disk tests (private mounts).
+#   util-linux                  unshare, for the device-file and full-disk tests (private mounts);
+#   time                        /usr/bin/time, the benchmarks' peak-memory measure (make bench).
 # As root on Debian/Ubuntu this runs apt-get; otherwise it says what to install and fails.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v gdal_viewshed >/dev/null 2>&1 || need+=(gdal-bin)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+[ -x /usr/bin/time ] || need+=(time)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

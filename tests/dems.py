@@ -53,11 +53,25 @@ def cell_lonlat(row: int, col: int, *, cell: float = 30.0, origin=ORIGIN) -> tup
 
 
 def gdal_viewshed(
-    path, x: float, y: float, out, *, observer_height: float = 2.0, curvature_coefficient: float = 0.85714
+    path,
+    x: float,
+    y: float,
+    out,
+    *,
+    observer_height: float = 2.0,
+    target_height: float = 0.0,
+    curvature_coefficient: float = 0.85714,
+    max_distance: float | None = None,
+    options: tuple[str, ...] = (),
 ) -> list[str]:
-    """The gdal_viewshed command line that matches borderkit's defaults and encoding (1/0/255)."""
+    """The gdal_viewshed command line that matches borderkit's defaults and encoding (1/0/255).
+
+    With ``max_distance`` GDAL writes only the window within it (see :func:`gdal_window`).
+    """
     return [
         "gdal_viewshed",
+        *options,
+        *(["-md", str(max_distance)] if max_distance else []),
         "-q",
         "-ox",
         str(x),
@@ -66,7 +80,7 @@ def gdal_viewshed(
         "-oz",
         str(observer_height),
         "-tz",
-        "0",
+        str(target_height),
         "-cc",
         str(curvature_coefficient),
         "-vv",
@@ -78,3 +92,10 @@ def gdal_viewshed(
         str(path),
         str(out),
     ]
+
+
+def gdal_window(path) -> tuple[np.ndarray, int, int]:
+    """Band 1 of a raster GDAL wrote on a window of a :func:`write_dem` grid, and the window's first row and column."""
+    with rasterio.open(path) as src:
+        band, t = src.read(1), src.transform
+    return band, round((ORIGIN[1] - t.f) / t.a), round((t.c - ORIGIN[0]) / t.a)

@@ -21,7 +21,7 @@ from borderkit.terrain import (
     viewshed,
 )
 
-from .dems import cell_lonlat, fractal, gdal_viewshed, write_dem
+from .dems import cell_lonlat, fractal, gdal_viewshed, gdal_window, write_dem
 
 
 def _box_lonlat(r0, c0, r1, c1):
@@ -149,17 +149,18 @@ def test_profile_and_hillshade(tmp_path):
     assert list(table.columns) == ["distance_m", "elevation_m", "lon", "lat"]
     slope_per_m = np.polyfit(table["distance_m"], table["elevation_m"], 1)[0]
     assert slope_per_m == pytest.approx(10 / 30, rel=0.01)
-    shade = hillshade(dem)
-    assert np.nanmin(shade) >= 0 and np.nanmax(shade) <= 255
 
 
-GDAL_VIEWSHED = shutil.which("gdal_viewshed")
+def _require(tool):
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} (Debian gdal-bin) is required; .ci/run installs it")
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_agrees_with_gdal_viewshed_on_fractal_terrain(tmp_path, seed):
-    if GDAL_VIEWSHED is None:
-        pytest.fail("gdal_viewshed (Debian gdal-bin) is required; .ci/run installs it")
+@pytest.mark.parametrize(
+    ("seed", "max_distance", "target_height"), [(1, None, 0.0), (2, None, 0.0), (3, 3000.0, 0.0), (4, None, 5.0)]
+)
+def test_agrees_with_gdal_viewshed_on_fractal_terrain(tmp_path, seed, max_distance, target_height):
+    _require("gdal_viewshed")
     n = 400
     z = fractal(n, seed=seed)
     path = write_dem(tmp_path / "fractal.tif", z)
@@ -169,15 +170,83 @@ def test_agrees_with_gdal_viewshed_on_fractal_terrain(tmp_path, seed):
     # cell that holds the point, and both then pick cell (r, c)
     x, y = 500_000 + (c + 0.25) * 30, 4_400_000 - (r + 0.25) * 30
     out = tmp_path / "gdal.tif"
-    subprocess.run(gdal_viewshed(path, x, y, out), check=True)
-    with rasterio.open(out) as src:
-        theirs = src.read(1)
+    subprocess.run(gdal_viewshed(path, x, y, out, target_height=target_height, max_distance=max_distance), check=True)
     from pyproj import Transformer
 
-    ours = viewshed(read_dem(path), [Transformer.from_crs(32638, 4326, always_xy=True).transform(x, y)]).visible
+    lonlat = Transformer.from_crs(32638, 4326, always_xy=True).transform(x, y)
+    result = viewshed(read_dem(path), [lonlat], max_distance=max_distance, target_height=target_height)
+    theirs, r0, c0 = gdal_window(out)  # gdal_viewshed -md writes only its window
+    ours = result.visible[r0 : r0 + theirs.shape[0], c0 : c0 + theirs.shape[1]]
     assert theirs.shape == ours.shape
-    assert 0.05 < (ours == 1).mean() < 0.95  # a meaningful mix of visible and hidden cells
-    assert (theirs == ours).mean() >= 0.99
+    inside = ours != 255
+    assert 0.02 < (ours[inside] == 1).mean() < 0.98  # a meaningful mix of visible and hidden cells
+    assert inside.all() == (max_distance is None)
+    assert (theirs == ours).all()  # cell for cell: the same scan, the same float64 arithmetic
+
+
+def test_cumulative_viewshed_is_the_sum_of_gdal_viewsheds(tmp_path):
+    _require("gdal_viewshed")
+    path = write_dem(tmp_path / "fractal.tif", fractal(300, seed=5))
+    cells = [(60, 70), (150, 150), (240, 200), (100, 260), (150, 152)]  # windows overlap and reach the edges
+    total = np.zeros((300, 300), dtype=int)
+    for i, (r, c) in enumerate(cells):
+        out = tmp_path / f"g{i}.tif"
+        x, y = 500_000 + (c + 0.25) * 30, 4_400_000 - (r + 0.25) * 30
+        subprocess.run(gdal_viewshed(path, x, y, out, max_distance=2500), check=True)
+        band, r0, c0 = gdal_window(out)
+        total[r0 : r0 + band.shape[0], c0 : c0 + band.shape[1]] += band == 1
+    result = viewshed(read_dem(path), [cell_lonlat(r, c) for r, c in cells], max_distance=2500)
+    assert result.count.dtype == np.uint8  # one byte per cell up to 255 observers
+    assert total.max() >= 2 and (result.count == total).all()
+
+
+def _gdaldem(tmp_path, path, *args):
+    out = tmp_path / "gdaldem.tif"
+    subprocess.run(["gdaldem", *args, "-q", str(path), str(out)], check=True)
+    with rasterio.open(out) as src:
+        return src.read(1).astype(float), src.nodata
+
+
+@pytest.mark.parametrize(("azimuth", "altitude"), [(315.0, 45.0), (30.0, 20.0), (200.0, 60.0)])
+def test_hillshade_matches_gdaldem_within_one_grey_level(tmp_path, azimuth, altitude):
+    _require("gdaldem")
+    path = write_dem(tmp_path / "fractal.tif", fractal(300, seed=3, relief=1500))
+    dem = read_dem(path)
+    ours = hillshade(dem, azimuth=azimuth, altitude=altitude, as_bytes=True).astype(float)
+    theirs, nodata = _gdaldem(tmp_path, path, "hillshade", "-az", str(azimuth), "-alt", str(altitude))
+    assert nodata == 0 and (theirs[0] == 0).all() and (ours[0] == 0).all()  # the border is no data in both
+    assert np.ptp(theirs[1:-1, 1:-1]) > 100  # real relief: lit and shaded slopes
+    assert np.abs(ours - theirs).max() <= 1
+    # the float result rounds to the same bytes, with NaN for no data
+    floats = hillshade(dem, azimuth=azimuth, altitude=altitude)
+    assert np.isnan(floats[0]).all() and (np.abs(np.rint(floats[1:-1, 1:-1]) - theirs[1:-1, 1:-1]) <= 1).all()
+    # lit from the wrong side (the azimuth mirrored east-west, or north-south) is far from it
+    for wrong in (360.0 - azimuth, (540.0 - azimuth) % 360.0):
+        mirrored = hillshade(dem, azimuth=wrong, altitude=altitude, as_bytes=True).astype(float)
+        assert np.abs(mirrored - theirs).max() > 50
+
+
+def test_slope_matches_gdaldem(tmp_path):
+    _require("gdaldem")
+    z = fractal(300, seed=4, relief=1500)
+    z[100:110, 50:60] = np.nan  # a hole of no data: gdaldem leaves its 3x3 neighbourhood empty too
+    path = write_dem(tmp_path / "fractal.tif", z, nodata=np.nan)
+    ours = slope(read_dem(path))
+    theirs, nodata = _gdaldem(tmp_path, path, "slope")
+    empty = theirs == nodata
+    assert (np.isnan(ours) == empty).all() and empty[99:111, 49:61].all()
+    assert np.nanmax(ours) > 30  # steep and gentle slopes both
+    np.testing.assert_allclose(ours[~empty], theirs[~empty], atol=0.01)
+
+
+def test_hillshade_and_slope_work_in_blocks(tmp_path, monkeypatch):
+    import borderkit.terrain as terrain
+
+    dem = read_dem(write_dem(tmp_path / "fractal.tif", fractal(100, seed=6)))
+    whole = terrain.hillshade(dem), terrain.slope(dem)
+    monkeypatch.setattr(terrain, "BLOCK_ROWS", 7)  # many blocks, the last one short
+    np.testing.assert_array_equal(terrain.hillshade(dem), whole[0])
+    np.testing.assert_array_equal(terrain.slope(dem), whole[1])
 
 
 def test_cli_viewshed_writes_geotiff(cli, tmp_path):

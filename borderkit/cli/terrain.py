@@ -71,16 +71,14 @@ def terrain():
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
 @max_memory_opt
 def hillshade_cmd(dem, band, azimuth, altitude, output, max_memory):
-    """Write a hillshade GeoTIFF (0-255) of the DEM."""
-    import numpy as np
-
+    """Write a hillshade GeoTIFF of the DEM: 1 (full shadow) to 255, 0 no data, as gdaldem hillshade."""
     from borderkit.terrain import hillshade, read_dem, write_raster
 
     guard_outputs({"-o": output}, inputs=[dem])
     grid = read_dem(dem, band=band, max_bytes=max_memory)
     notes_to_stderr(list(grid.notes))
-    shade = hillshade(grid, azimuth=azimuth, altitude=altitude)
-    write_raster(output, np.nan_to_num(shade, nan=0).astype("uint8"), grid, nodata=0, dtype="uint8")
+    shade = hillshade(grid, azimuth=azimuth, altitude=altitude, as_bytes=True)
+    write_raster(output, shade, grid, nodata=0, dtype="uint8")
     info(f"wrote {output} (cell {grid.cellsize[0]:.1f} m, CRS {grid.crs.to_string()})")
 
 
@@ -98,7 +96,7 @@ def slope_cmd(dem, band, output, max_memory):
     guard_outputs({"-o": output}, inputs=[dem])
     grid = read_dem(dem, band=band, max_bytes=max_memory)
     notes_to_stderr(list(grid.notes))
-    write_raster(output, np.nan_to_num(slope(grid), nan=-1), grid, nodata=-1)
+    write_raster(output, np.nan_to_num(slope(grid), copy=False, nan=-1), grid, nodata=-1)
     info(f"wrote {output} (degrees; cell {grid.cellsize[0]:.1f} m)")
 
 

@@ -34,7 +34,7 @@ def polar_dem(tmp_path):
 
 @pytest.fixture
 def utm_dem(tmp_path):
-    """A 400 x 400 DEM in UTM 38N (about 15 MB of work at 96 bytes a cell)."""
+    """A 400 x 400 DEM in UTM 38N (about 2.6 MB of work at 16 bytes a cell)."""
     return write_dem(
         tmp_path / "utm.tif", 400, transform=Affine(30.0, 0, 500_000.0, 0, -30.0, 4_400_000.0), crs="EPSG:32638"
     )
@@ -135,7 +135,8 @@ def test_profile_spacing_too_fine_for_memory_names_spacing(hostile, utm_dem, tmp
 def test_area_surface_checks_the_dem_window_too(hostile, utm_dem, tmp_path):
     import json
 
-    box = [[45.01, 39.70], [45.10, 39.70], [45.10, 39.66], [45.01, 39.66], [45.01, 39.70]]
+    # about 10 x 9 km: 100,000 cells of the DEM, 1.6 MB at 16 bytes a cell
+    box = [[45.01, 39.74], [45.13, 39.74], [45.13, 39.66], [45.01, 39.66], [45.01, 39.74]]
     path = tmp_path / "zone.geojson"
     path.write_text(
         json.dumps({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [box]}})
