@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench geodata install clean check-geodata vendor system-deps
+.PHONY: demo test lint bench geodata install clean check-geodata vendor system-deps mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,13 +37,28 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff format --check borderkit tests scripts benchmarks
 	$(BIN)/python -m pytest
 
+# Mutation testing of the core modules with mutmut (settings in pyproject.toml [tool.mutmut]).
+# Too slow for every CI run (tens of minutes on 2 cores): run it by hand, then update
+# docs/mutation-report.md from `mutmut results`. io.py is mutated only in the one writer
+# (write_output and the functions it calls); mutants/ is mutmut's scratch copy.
+MUTATE := "borderkit.measure.*" "borderkit.account.*" "borderkit.safehtml.*" \
+	"borderkit.io.x_write_output*" "borderkit.io.x__replace_via*" "borderkit.io.x__write_replace*" \
+	"borderkit.io.x__name_anonymous*" "borderkit.io.x__final_metadata*" "borderkit.io.x__write_all*" \
+	"borderkit.io.x__output_error*" "borderkit.io.x__advice*"
+
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet --group mutation
+	$(BIN)/mutmut run --max-children 2 $(MUTATE)
+	$(BIN)/mutmut results
+
 lint: $(STAMP)
 	$(BIN)/ruff check borderkit tests scripts benchmarks
 	$(BIN)/ruff format --check borderkit tests scripts benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
-	$(BIN)/python benchmarks/montecarlo.py --thousand
+	$(BIN)/python benchmarks/montecarlo.py --thousand --raster --parallel 400
+	$(BIN)/python benchmarks/crossings.py
 	$(BIN)/python benchmarks/maps.py
 	$(BIN)/python benchmarks/viewshed.py
 

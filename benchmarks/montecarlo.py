@@ -3,11 +3,17 @@
 Both draw the same kind of sample (baseline rendering, boundary shift, depths, profiles)
 and measure the modelled area on the same dates; the naive loop rebuilds GeoDataFrames
 and calls the exact zone model for every sample.
+
+``--raster``: the cost per sample of the probability raster (rasterised zones) against the
+same run without it, and against the peer that tests every cell centre with
+``shapely.contains_xy`` on the union of the zones. ``--parallel``: the calibrated run
+(``reconcile --samples``) on 1 and 2 local worker processes, and where 2 start to pay.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +25,8 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import borderkit  # noqa: E402
+import borderkit.montecarlo as mc  # noqa: E402
+from benchmarks.run import best_of, peak_mb  # noqa: E402
 from borderkit.montecarlo import monte_carlo  # noqa: E402
 from borderkit.registry import baseline, baselines  # noqa: E402
 from borderkit.zones import PROFILES, active, zones  # noqa: E402
@@ -47,12 +55,94 @@ def naive(sectors: gpd.GeoDataFrame, renderings: dict, samples: int, seed: int) 
     return out
 
 
+def contains_xy_coverage():
+    """Return the peer coverage: every cell centre tested against the union (centres built once)."""
+    centres = {}
+
+    def coverage(zones_in_force, grid):
+        if grid not in centres:
+            xmin, ymax, cell = grid.transform
+            xs, ys = xmin + cell * (np.arange(grid.cols) + 0.5), ymax - cell * (np.arange(grid.rows) + 0.5)
+            centres[grid] = np.meshgrid(xs, ys)
+        return shapely.contains_xy(shapely.union_all(zones_in_force), *centres[grid])
+
+    return coverage
+
+
+def bench_raster(sectors, renderings, samples: int, repeat: int) -> None:
+    """Print the per-sample cost of the probability raster, rasterised and by the peer."""
+
+    def run(cell=None):
+        return monte_carlo(sectors, renderings, DATES, samples=samples, seed=0, workers=1, raster_cell_m=cell)
+
+    t_none, t_raster = best_of(run, repeat), best_of(lambda: run(200.0), repeat)
+    m_none, m_raster = peak_mb(run), peak_mb(lambda: run(200.0))
+    ours, rasterised = run(200.0), mc._coverage
+    mc._coverage = contains_xy_coverage()
+    try:
+        t_peer, m_peer, theirs = best_of(lambda: run(200.0), repeat), peak_mb(lambda: run(200.0)), run(200.0)
+    finally:
+        mc._coverage = rasterised
+    differ = int((ours.probability != theirs.probability).sum())
+    cells = ours.probability.size
+    print(
+        f"probability raster, 200 m, {cells:,} cells, {samples} samples: per sample {t_none / samples * 1e3:.1f} ms "
+        f"without, {t_raster / samples * 1e3:.1f} ms rasterised (+{(t_raster / t_none - 1) * 100:.0f}%), "
+        f"{t_peer / samples * 1e3:.1f} ms contains_xy peer (+{(t_peer / t_none - 1) * 100:.0f}%) | peak memory "
+        f"{m_none:.0f} / {m_raster:.0f} / {m_peer:.0f} MB | cells differing from the peer: {differ}"
+    )
+
+
+def calibrated_args():
+    """Return (args, kwargs) of the calibrated run that ``reconcile --samples`` makes (its figures' quantities)."""
+    from borderkit.account import build_account
+    from borderkit.montecarlo import AccountDraws, Quantity
+    from borderkit.reconcile import to_components, to_figures
+    from borderkit.registry import components, figures
+
+    table, figs = components(), figures()
+    account = build_account(to_components(table), to_figures(figs), resamples=200, null=0, seed=0)
+    sigma = dict(zip(figs["id"], figs["sigma"].astype(float), strict=True))
+    chosen = [f for f in account.figures if f.repeats is None]
+    kwargs = {
+        "account": AccountDraws.from_account(account, dict(zip(table["id"], table["start"], strict=True))),
+        "quantities": [Quantity(f.id, f.date.isoformat(), f.components, sigma[f.id]) for f in chosen],
+        "max_shift_m": borderkit.registry.area_model().datum[2],
+    }
+    return (borderkit.load("sectors"), {n: baseline(n) for n in baselines()}), kwargs
+
+
+def bench_parallel(samples: int, sweep: list[int], repeat: int) -> None:
+    """Print the calibrated run on 1 and 2 local processes (same run), and the break-even sweep."""
+    args, kwargs = calibrated_args()
+    print(f"parallel Monte Carlo (calibrated, as reconcile --samples); {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.2f} before")  # fmt: skip
+    for n in [*sweep, samples]:
+        times = {1: [], 2: []}
+        for _ in range(repeat):  # interleaved, so both see the same load
+            for workers in (1, 2):
+                t0 = time.perf_counter()
+                monte_carlo(*args, samples=n, seed=0, workers=workers, **kwargs)
+                times[workers].append(time.perf_counter() - t0)
+        one, two = min(times[1]), min(times[2])
+        print(
+            f"{n:6d} samples: 1 process {one:7.2f} s ({one / n * 1e3:5.1f} ms/sample), 2 processes {two:7.2f} s "
+            f"| speed-up {one / two:4.2f}x | load average {os.getloadavg()[0]:.2f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Time both samplers and print samples/s and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=100, help="samples for the vectorised sampler")
     parser.add_argument("--naive-samples", type=int, default=20, help="samples for the naive loop")
     parser.add_argument("--thousand", action="store_true", help="also time 1,000 samples")
+    parser.add_argument("--raster", action="store_true", help="also time the probability raster")
+    parser.add_argument(
+        "--parallel", type=int, default=0, metavar="N", help="also time N calibrated samples on 1 vs 2 processes"
+    )
+    parser.add_argument("--sweep", type=int, nargs="*", default=[25, 50, 100, 200], help="break-even sample counts")
+    parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args(argv)
     sectors = borderkit.load("sectors")
     renderings = {n: baseline(n) for n in baselines()}
@@ -60,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     naive(sectors, renderings, args.naive_samples, seed=0)
     t_naive = (time.perf_counter() - t0) / args.naive_samples
     t0 = time.perf_counter()
-    monte_carlo(sectors, renderings, DATES, samples=args.samples, seed=0)
+    monte_carlo(sectors, renderings, DATES, samples=args.samples, seed=0, workers=1)
     t_fast = (time.perf_counter() - t0) / args.samples
     print(
         f"Monte Carlo: borderkit {1 / t_fast:6.1f} samples/s ({args.samples} samples) | naive GeoPandas loop "
@@ -68,8 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.thousand:
         t0 = time.perf_counter()
-        monte_carlo(sectors, renderings, DATES, samples=1000, seed=0)
-        print(f"1,000 samples on the bundled data, {len(DATES)} dates: {time.perf_counter() - t0:.1f} s")
+        monte_carlo(sectors, renderings, DATES, samples=1000, seed=0, workers=1)
+        print(f"1,000 samples on the bundled data, {len(DATES)} dates, 1 process: {time.perf_counter() - t0:.1f} s")
+    if args.raster:
+        bench_raster(sectors, renderings, args.samples, args.repeat)
+    if args.parallel:
+        bench_parallel(args.parallel, args.sweep, args.repeat)
     return 0
 
 

@@ -35,6 +35,30 @@ def best_of(fn, repeat: int) -> float:
     return min(times)
 
 
+def peak_mb(fn) -> float:
+    """Return the peak memory (MB) that ``fn()`` adds, run once in a forked child process.
+
+    The child starts as a copy of this process; its high-water resident size minus its
+    resident size before the call is what the call itself needed (GEOS and PROJ memory
+    included, which tracemalloc cannot see).
+    """
+    import multiprocessing
+    import resource
+
+    def child(queue):
+        before = int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize()
+        fn()
+        queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=child, args=(queue,))
+    proc.start()
+    used = queue.get()
+    proc.join()
+    return max(used, 0) / 1e6
+
+
 def plain_geod_loop(geoms) -> np.ndarray:
     """Measure with one pyproj Geod call per geometry, rings oriented first (the peer)."""
     out = np.empty(len(geoms))

@@ -21,6 +21,7 @@ __all__ = [
     "load",
     "sources",
     "explore",
+    "observed",
     "errors",
 ]
 
@@ -42,6 +43,8 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(_LAZY[name]), name)
     if name == "errors":
         return importlib.import_module("borderkit.errors")
+    if name == "observed":  # the module is callable: borderkit.observed(...) is borderkit.observed.observed(...)
+        return importlib.import_module("borderkit.observed")
     raise AttributeError(f"module 'borderkit' has no attribute {name!r}")
 
 

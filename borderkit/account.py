@@ -60,6 +60,7 @@ __all__ = [
     "Account",
     "Mechanism",
     "figure_sigma",
+    "figure_base_rates",
     "rounding_unit",
     "expansion",
     "top_level",
@@ -172,7 +173,9 @@ class Figure:
     ``sigma`` is its relative standard uncertainty (see :func:`figure_sigma`); ``evidence``
     maps a mechanism key to the words of the quote that support it, ``against`` to the words
     that contradict it (an explanation the source's own words rule out is kept, marked
-    ``contradicted``, so a reader sees it was considered).
+    ``contradicted``, so a reader sees it was considered). ``units_named`` lists the units
+    the quote names (``km2``, ``mi2``, ``ha``): a unit slip is only considered between units
+    the source itself uses (None: not known, every slip is considered).
     """
 
     id: str
@@ -188,6 +191,7 @@ class Figure:
     supersedes: str | None = None
     evidence: Mapping[str, str] = dataclasses.field(default_factory=dict)
     against: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    units_named: tuple[str, ...] | None = None
 
     @property
     def one_sided(self) -> bool:
@@ -311,6 +315,11 @@ def figure_sigma(text: str, value: float, *, floor: float = FLOOR) -> float:
     A figure rounded to a unit ``u`` lies anywhere within ``±u/2`` (a uniform spread, standard
     deviation ``u/√12``); this is added in quadrature to ``floor``. So "about 41" (0.050) is
     tighter than "about 40" (0.088), and "about 200" (0.15) looser still.
+
+    Examples
+    --------
+    >>> [round(figure_sigma(t, float(t)), 3) for t in ("41", "40", "200")]
+    [0.05, 0.088, 0.153]
     """
     rounding = rounding_unit(text) / math.sqrt(12) / value
     return math.hypot(floor, rounding)
@@ -448,9 +457,9 @@ def _z(figure: Figure, fitted: float) -> tuple[float, float]:
     """Return (z shown, gap z that sets the status) of a fitted value against a figure."""
     log_f, lo = math.log(fitted), math.log(figure.value_km2)
     hi = math.log(figure.value_high_km2 or figure.value_km2)
-    if figure.one_sided:
-        shown = (log_f - lo) / figure.sigma
-        return shown, min(shown, 0.0)
+    if figure.one_sided:  # a bound: only falling short of it is a distance
+        shown = min(log_f - lo, 0.0) / figure.sigma
+        return shown, shown
     gap = min(log_f - lo, 0.0) + max(log_f - hi, 0.0)
     return gap / figure.sigma, gap / figure.sigma
 
@@ -471,10 +480,16 @@ def _status(figure: Figure, gap_z: float) -> str:
     return "fits"
 
 
+def _within(gap: float, sigma: float) -> str:
+    """Say how far inside the outlier line a log gap lies: within the figure's precision, or twice it."""
+    return "within its precision" if abs(gap) <= sigma else "within twice its precision (the outlier line)"
+
+
 def _note(figure: Figure, fitted: float, status: str) -> str:
     """Return one plain sentence on how a figure relates to the account."""
     covers = " + ".join(figure.components)
     value = f"{figure.value_km2:g} km²"
+    diff = fitted / figure.value_km2 - 1
     if status == "repeats":
         return f"Restates {figure.repeats}: reported, not fitted a second time."
     if status == "outlier":
@@ -483,13 +498,16 @@ def _note(figure: Figure, fitted: float, status: str) -> str:
         return f"A part of {covers}: {value} is within the {fitted:.1f} km² the account gives the whole."
     if status == "lower-bound-met":
         return f"A bound: the account's {fitted:.1f} km² for {covers} is above {value}."
+    gap = math.log(fitted / figure.value_km2)
     if figure.one_sided:
-        short = 1 - fitted / figure.value_km2
         return (
-            f"A bound the account does not quite reach: {fitted:.1f} km² for {covers} is {short:.0%} below {value}, "
-            f"within the figure's precision (±{figure.sigma:.0%})."
+            f"A bound the account does not quite reach: {fitted:.1f} km² for {covers} is {-diff:.0%} below {value}, "
+            f"{_within(gap, figure.sigma)} (±{figure.sigma:.0%})."
         )
-    return f"Within its precision (±{figure.sigma:.0%}) of the account's {fitted:.1f} km² for {covers}."
+    return (
+        f"The account gives {fitted:.1f} km² for {covers}, {diff:+.0%} from the figure: "
+        f"{_within(gap, figure.sigma)} (±{figure.sigma:.0%})."
+    )
 
 
 # ----------------------------------------------------------------------------- mechanisms
@@ -535,7 +553,7 @@ def _partial(ctx: _Context, fig: Figure) -> list[_Candidate]:
     found = _published_parts(ctx, fig)
     parts = [c for c in ctx.components.values() if c.part_of == cid]
     if parts:
-        return [_Candidate(ctx.areas[c.id], ctx.areas[c.id], f"only {c.id} ({c.label})") for c in parts] + found
+        return [_part_candidate(ctx, c) for c in parts] + found
     features = ctx.geometry.get(cid, Geometry()).features
     fixed = sum(f.area_km2 for f in features if not f.modelled)
     modelled = sum(f.area_km2 for f in features if f.modelled)
@@ -545,6 +563,12 @@ def _partial(ctx: _Context, fig: Figure) -> list[_Candidate]:
         if value > 0:
             found.append(_Candidate(value, value, f"only {f.ref}"))
     return found
+
+
+def _part_candidate(ctx: _Context, part: Component) -> _Candidate:
+    """Return a part as a candidate: its fitted area, or for a measured part its measured range."""
+    low, high = (part.prior_low_km2, part.prior_high_km2) if part.measured else (ctx.areas[part.id],) * 2
+    return _Candidate(low, high, f"only {part.id} ({part.label})")
 
 
 def _published_parts(ctx: _Context, fig: Figure) -> list[_Candidate]:
@@ -571,6 +595,10 @@ def _earlier_tally(ctx: _Context, fig: Figure) -> list[_Candidate]:
         if c.kind == "episode" and 0 <= days <= TALLY_DAYS:
             text = f"said {days} day{'' if days == 1 else 's'} after {cid} began: a count still in progress"
             found.append(_Candidate(total - ctx.areas[cid], total, text))
+    for later in ctx.figures:
+        if later.supersedes == fig.id:
+            text = f"an earlier count, revised by {later.who} on {later.date.isoformat()} ({later.id})"
+            found.append(_Candidate(fig.value_km2, fig.value_km2, text))
     groups: dict[tuple, list[Figure]] = {}
     for f in ctx.figures:
         if f.scope == "whole" and f.qualifier in ("about", "exactly") and f.date < fig.date and f.id != fig.id:
@@ -631,15 +659,21 @@ def _web_mercator(ctx: _Context, fig: Figure) -> list[_Candidate]:
 
 
 def _unit_slip(ctx: _Context, fig: Figure) -> list[_Candidate]:
-    """Return the figure with a unit slip: square miles or hectares printed as km², or back."""
+    """Return the figure with a unit slip: square miles or hectares printed as km², or back.
+
+    Only between units the source itself names: a quote in km² alone gives a slip no
+    foothold, so offering one would only add coincidences.
+    """
     total = ctx.fitted(fig.components)
     slips = (
-        (1 / MI2_KM2, "an area in square miles printed as km²"),
-        (MI2_KM2, "km² taken for square miles and converted again"),
-        (1 / HA_KM2, "an area in hectares printed as km²"),
-        (HA_KM2, "km² taken for hectares and converted"),
+        ("mi2", 1 / MI2_KM2, "an area in square miles printed as km²"),
+        ("mi2", MI2_KM2, "km² taken for square miles and converted again"),
+        ("ha", 1 / HA_KM2, "an area in hectares printed as km²"),
+        ("ha", HA_KM2, "km² taken for hectares and converted"),
     )
-    return [_Candidate(total * k, total * k, text) for k, text in slips]
+    named = fig.units_named
+    usable = [(k, text) for unit, k, text in slips if named is None or {unit, "km2"} <= set(named)]
+    return [_Candidate(total * k, total * k, text) for k, text in usable]
 
 
 def _rendering(ctx: _Context, fig: Figure) -> list[_Candidate]:
@@ -688,27 +722,42 @@ def _explain(ctx: _Context, fig: Figure, superseded: set[str], rates: Mapping[st
         contra = fig.against.get(mech.key)
         by_data = mech.key == "earlier-tally" and fig.id in superseded
         support = "contradicted" if contra else "supported" if phrase or by_data else "possible"
-        evidence = contra or phrase or ("a later figure says it supersedes this one" if by_data else None)
+        later = next((f.id for f in ctx.figures if f.supersedes == fig.id), None)
+        evidence = contra or phrase or (f"the catalogue: {later} supersedes it" if by_data else None)
         found.append(Explanation(mech.key, cand.detail, value, residual, support, evidence, rates.get(mech.key)))
     return sorted(found, key=lambda e: (SUPPORTS.index(e.support), abs(e.residual)))
 
 
 # ----------------------------------------------------------------------------- uncertainty
-def _refits(problem: _Problem, theta: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+def _kept(problem: _Problem, theta: np.ndarray) -> np.ndarray:
+    """Return each independent figure's weight for the final fit: 0 for an outlier of the robust fit, else 1.
+
+    The heavy-tailed loss keeps an outlier from dragging the fit, but not from pulling it
+    at all; the account is refitted without the outliers so that a figure it rejects
+    shapes neither the areas nor the zones drawn from them.
+    """
+    fitted = np.log(np.maximum(problem.design @ np.exp(theta), 1e-12))
+    return (np.abs(problem.gap(fitted) / problem.sigma) <= Z_OUTLIER).astype(float)
+
+
+def _refits(
+    problem: _Problem, theta: np.ndarray, resamples: int, rng: np.random.Generator, kept: np.ndarray
+) -> np.ndarray:
     """Return log areas refitted with each figure left out, then with the figures resampled.
 
     Resampling draws the figures with replacement (weights = counts) and, for each
     replicate, the prior's centre anywhere in its range, so a component no figure bears on
-    spans its geometric range instead of collapsing to one value.
+    spans its geometric range instead of collapsing to one value. Outliers (``kept`` 0)
+    stay out of every refit.
     """
     m = len(problem.figures)
     rows = []
     for i in range(m):
-        weights = np.ones(m)
+        weights = kept.copy()
         weights[i] = 0.0
         rows.append(problem.solve(weights, x0=theta))
     for _ in range(resamples):
-        weights = rng.multinomial(m, np.full(m, 1 / m)).astype(float)
+        weights = rng.multinomial(m, np.full(m, 1 / m)).astype(float) * kept
         centers = rng.uniform(problem.prior_lo, problem.draw_hi)
         rows.append(problem.solve(weights, centers, x0=theta))
     return np.exp(np.array(rows)).reshape(-1, len(problem.ids))
@@ -780,6 +829,7 @@ def _null_test(
     theta: np.ndarray,
     n: int,
     seed: int,
+    kept: np.ndarray | None = None,
 ) -> NullTest:
     """Inject ``n`` random figures one at a time; count fits, outliers and what explains them."""
     rng = np.random.default_rng([seed, 2])
@@ -790,7 +840,9 @@ def _null_test(
     for i in range(n):
         fig = _random_figure(i, components, independent, rng)
         problem = _Problem(components, [*independent, fig])
-        areas = _with_wholes(components, dict(zip(problem.ids, np.exp(problem.solve(x0=theta)), strict=True)))
+        weights = None if kept is None else np.append(kept, 1.0)
+        solved = np.exp(problem.solve(weights, x0=theta))
+        areas = _with_wholes(components, dict(zip(problem.ids, solved, strict=True)))
         status = _status(fig, _z(fig, _fitted(areas, fig))[1])
         if status != "outlier":
             fits += 1
@@ -804,15 +856,42 @@ def _null_test(
     return NullTest(n, seed, fits / n, outliers / n, {k: v / n for k, v in explained.items()}, any_ / n)
 
 
+def figure_base_rates(ctx: _Context, fig: Figure, n: int, rng: np.random.Generator) -> dict[str, float]:
+    """Return how often each mechanism "explains" a random value given this figure's own scope and wording.
+
+    The pooled null test mixes scopes; a mechanism that matches easily on one scope (a
+    whole with several parts, a quote naming two units) needs its rate on that scope. The
+    value is drawn log-uniformly over the catalogue's range and rounded as published; the
+    account is held fixed (a figure the robust fit calls an outlier barely moves it).
+    """
+    values = [f.value_km2 for f in ctx.figures if f.scope == "whole"]
+    lo, hi = math.log(min(values)), math.log(max(values))
+    fitted = ctx.fitted(fig.components)
+    counts = {m.key: 0 for m in MECHANISMS}
+    for _ in range(n):
+        value = _round2(math.exp(rng.uniform(lo, hi)))
+        trial = dataclasses.replace(fig, id="null", value_km2=value, value_high_km2=None,
+                                    sigma=figure_sigma(f"{value:g}", value), evidence={}, against={})  # fmt: skip
+        if _status(trial, _z(trial, fitted)[1]) != "outlier":
+            continue
+        for mech in MECHANISMS:
+            best = _best(trial, mech.candidates(ctx, trial))
+            counts[mech.key] += best is not None and abs(best[2]) <= Z_EXPLAINS
+    return {k: v / n for k, v in counts.items()}
+
+
 # ----------------------------------------------------------------------------- the account
-def _figure_results(figures: Sequence[Figure], ctx: _Context, rates: Mapping[str, float]) -> tuple[FigureResult, ...]:
+def _figure_results(figures: Sequence[Figure], ctx: _Context, null: int, seed: int) -> tuple[FigureResult, ...]:
     superseded = {f.supersedes for f in figures if f.supersedes}
     out = []
-    for f in figures:
+    for i, f in enumerate(figures):
         fitted = _fitted(ctx.areas, f)
         shown, gap = _z(f, fitted)
         status = _status(f, gap)
-        explanations = tuple(_explain(ctx, f, superseded, rates)) if status == "outlier" else ()
+        explanations: tuple[Explanation, ...] = ()
+        if status == "outlier":
+            rates = figure_base_rates(ctx, f, null, np.random.default_rng([seed, 3, i])) if null > 0 else {}
+            explanations = tuple(_explain(ctx, f, superseded, rates))
         out.append(
             FigureResult(
                 id=f.id,
@@ -860,15 +939,18 @@ def build_account(
     geometry = geometry or {}
     problem = _Problem(components, figures)
     theta = problem.solve()
-    leaf_samples = _refits(problem, theta, resamples, np.random.default_rng([seed, 1]))
+    kept = _kept(problem, theta)
+    if not kept.all():
+        theta = problem.solve(kept, x0=theta)
+    leaf_samples = _refits(problem, theta, resamples, np.random.default_rng([seed, 1]), kept)
     parts = expansion(components)
     columns = {c: i for i, c in enumerate(problem.ids)}
     samples = np.column_stack([leaf_samples[:, [columns[x] for x in parts[c.id]]].sum(axis=1) for c in components])
     low, high = _interval(samples, len(problem.figures))
     areas = _with_wholes(components, dict(zip(problem.ids, np.exp(theta).tolist(), strict=True)))
-    null_test = _null_test(components, figures, geometry, theta, null, seed) if null > 0 else None
+    null_test = _null_test(components, figures, geometry, theta, null, seed, kept) if null > 0 else None
     ctx = _Context(areas, {c.id: c for c in components}, geometry, problem.figures)
-    results = _figure_results(figures, ctx, null_test.base_rates if null_test else {})
+    results = _figure_results(figures, ctx, null, seed)
     bearing = problem.design > 0
     comps = tuple(
         ComponentResult(

@@ -167,9 +167,9 @@ def _held(sectors: pd.DataFrame) -> np.ndarray:
     return end.isna().to_numpy() | (end.astype(str).str.strip().isin(["", "None", "nan"])).to_numpy()
 
 
-def _component_solver(group: pd.DataFrame, line, armenia, earlier: shapely.Geometry):
+def _component_solver(group: pd.DataFrame, line, territory, earlier: shapely.Geometry):
     """Return (area_of(lam), build(lam) -> held zones, free) for one component's sectors."""
-    preps = [prepare(row, line, armenia) for _, row in group.iterrows()]
+    preps = [prepare(row, line, territory) for _, row in group.iterrows()]
     rows = [row for _, row in group.iterrows()]
     free = has_free(group)
     held = _held(group)
@@ -184,13 +184,13 @@ def _component_solver(group: pd.DataFrame, line, armenia, earlier: shapely.Geome
     return area_of, build, free
 
 
-def _one_component(comp: str, group, target: float | None, line, armenia, earlier, raw_earlier, rtol: float):
+def _one_component(comp: str, group, target: float | None, line, territory, earlier, raw_earlier, rtol: float):
     """Calibrate one component against the land counted before it.
 
     Returns (lam, its :class:`ComponentCalibration` or None without a target, the zones it
     draws, its raw new land).
     """
-    area_of, build, free = _component_solver(group, line, armenia, earlier)
+    area_of, build, free = _component_solver(group, line, territory, earlier)
     raw_new = new_land(build(raw_lam(free)), raw_earlier)
     if target is None:
         return raw_lam(free), None, build(raw_lam(free)), raw_new
@@ -205,10 +205,10 @@ def calibrate(
     sectors: gpd.GeoDataFrame,
     targets: Mapping[str, float],
     line: shapely.Geometry,
-    armenia: shapely.Geometry,
+    territory: shapely.Geometry,
     *,
     starts: Mapping[str, str] | None = None,
-    baseline_name: str = "soviet_line",
+    baseline_name: str = "",
     rtol: float = RTOL,
 ) -> Calibrated:
     """Scale each component's zones so that its new land measures ``targets[component]`` (km², geodesic).
@@ -220,8 +220,8 @@ def calibrate(
     targets
         Component id -> area from the account. Components without sectors are skipped;
         sectors of a component without a target keep their raw geometry.
-    line, armenia
-        The baseline and the Armenia it bounds (lon/lat).
+    line, territory
+        The baseline and the subject's territory it bounds (lon/lat).
     starts
         Component id -> start date, the order in which land is counted (earlier components'
         zones are subtracted from later ones); by default the earliest sector date.
@@ -236,14 +236,14 @@ def calibrate(
     for comp in sorted(first, key=lambda c: (begins[c], first[c])):
         group = chosen[chosen["component"] == comp]
         lam, result, drawn, raw_new = _one_component(
-            comp, group, targets.get(comp), line, armenia, earlier, raw_earlier, rtol
+            comp, group, targets.get(comp), line, territory, earlier, raw_earlier, rtol
         )
         lams[comp] = lam
         results += [result] if result else []
         earlier = shapely.union_all([earlier, *drawn])
         raw_earlier = shapely.union_all([raw_earlier, raw_new])
-    calibrated = zones(sectors, line, armenia, baseline_name=baseline_name, lams=lams)
-    raw = zones(sectors, line, armenia, baseline_name=baseline_name)
+    calibrated = zones(sectors, line, territory, baseline_name=baseline_name, lams=lams)
+    raw = zones(sectors, line, territory, baseline_name=baseline_name)
     calibrated["raw_km2"] = raw["area_km2"].to_numpy()
     calibrated["extent"] = "calibrated"
     stated = chosen.set_index("sector")
@@ -261,14 +261,14 @@ def dimensions(sector: Mapping, depth_km: float, width_km: float) -> str:
     """Say which of a drawn zone's dimensions a source reported and which the calibration set.
 
     A reader must be able to tell a reported 8.5 km front from a width no source gives,
-    which only the account's area decides.
+    which only the account's area decides. The drawn values are in the zone's own columns.
 
     Examples
     --------
     >>> dimensions({"depth_km": 7.5, "width_km": 8.5, "shape": "salient"}, 7.05, 8.5)
-    'depth 7.05 km (reported 7.5, scaled to the account); width 8.5 km (reported)'
+    'depth scaled from the reported 7.5 km; width reported'
     >>> dimensions({"depth_km": 1.5, "width_km": float("nan"), "shape": "salient"}, 1.5, 10.0)
-    'depth 1.5 km (reported); width 10 km (not reported: set by the calibration)'
+    'depth reported; width not reported, set by the calibration'
     """
     if not float(depth_km) > 0:
         return "drawn empty: this parameter set reports no ground taken here"
@@ -278,11 +278,11 @@ def dimensions(sector: Mapping, depth_km: float, width_km: float) -> str:
         if drawn is None or not math.isfinite(float(drawn)):
             continue  # a ribbon between two anchors needs no width
         if math.isnan(reported):
-            said.append(f"{name} {float(drawn):.3g} km (not reported: set by the calibration)")
+            said.append(f"{name} not reported, set by the calibration")
         elif math.isclose(float(drawn), reported, rel_tol=1e-3):
-            said.append(f"{name} {float(drawn):.3g} km (reported)")
+            said.append(f"{name} reported")
         else:
-            said.append(f"{name} {float(drawn):.3g} km (reported {reported:g}, scaled to the account)")
+            said.append(f"{name} scaled from the reported {reported:g} km")
     return "; ".join(said)
 
 
@@ -352,15 +352,17 @@ def _figures_for(account, component: str) -> list[str]:
     return [f.id for f in sorted(bearing, key=lambda f: (rank[f.status], len(f.components), f.date))]
 
 
-def account_zones(baseline_name: str = "soviet_line", *, account=None) -> Calibrated:
-    """Return the bundled sectors' zones calibrated to the bundled account, with one note per component.
+def account_zones(baseline_name: str | None = None, *, account=None) -> Calibrated:
+    """Return the active case's zones calibrated to its account, with one note per component.
 
-    The one place where the account meets the zones: it reads the bundled components and
+    The one place where the account meets the zones: it reads the case's components and
     figures, fits the account (:func:`borderkit.account.build_account`, no resampling or
     null test: only the fitted areas and statuses are needed), calibrates the zones on
-    ``baseline_name`` and says, per component, what was drawn and why.
+    ``baseline_name`` (default: the case's default baseline) and says, per component, what
+    was drawn and why.
     """
     from borderkit.account import build_account
+    from borderkit.case import current
     from borderkit.reconcile import to_components, to_figures
     from borderkit.registry import baseline, components, figures, load
 
@@ -368,20 +370,29 @@ def account_zones(baseline_name: str = "soviet_line", *, account=None) -> Calibr
     if account is None:
         account = build_account(to_components(table), to_figures(figures()), resamples=0, null=0)
     targets = {c.id: c.area_km2 for c in account.components}
-    line, armenia = baseline(baseline_name)
+    baseline_name = baseline_name or current().default_baseline
+    line, territory = baseline(baseline_name)
     sectors = load("sectors")
     result = calibrate(
-        sectors, targets, line, armenia, starts=dict(zip(table["id"], table["start"], strict=True)),
+        sectors, targets, line, territory, starts=dict(zip(table["id"], table["start"], strict=True)),
         baseline_name=baseline_name,
     )  # fmt: skip
     notes = [calibration_note(c, _figures_for(account, c.component)) for c in result.components]
     drawn = {c.component for c in result.components}
     drawn |= {c.part_of for c in account.components if c.id in drawn and c.part_of}  # a whole is drawn as its parts
+    kinds = dict(zip(table["id"], table["kind"], strict=True))
     for comp in account.components:
-        if comp.id not in drawn and comp.id in set(table.loc[table["kind"] == "episode", "id"]):
+        if comp.id in drawn or comp.part_of:
+            continue
+        if kinds.get(comp.id) == "episode":
             notes.append(
                 f"{comp.id}: {comp.area_km2:.1f} km² in the account, not drawn: no source places the ground taken "
                 "(the reports name an area only)."
+            )
+        else:
+            notes.append(
+                f"{comp.id}: {comp.area_km2:.1f} km² in the account, held since before the crisis: not drawn as zones "
+                "and not in these totals (the enclaves layer draws the exclaves)."
             )
     return dataclasses.replace(result, notes=tuple(notes))
 

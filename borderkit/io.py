@@ -37,6 +37,16 @@ __all__ = [
     "read_geojson",
     "to_feature_collection",
     "write_geojson",
+    "OutputFormat",
+    "OUTPUT_FORMATS",
+    "VECTOR_FORMATS",
+    "file_ending",
+    "format_of_ending",
+    "provenance",
+    "case_name",
+    "encode_vector",
+    "write_vector",
+    "read_provenance",
     "parse_features",
     "features_to_frame",
     "read_user_geodata",
@@ -600,9 +610,342 @@ def to_feature_collection(gdf: gpd.GeoDataFrame) -> dict:
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, indent: int | None = None) -> None:
-    """Write a GeoDataFrame as a deterministic GeoJSON FeatureCollection, atomically."""
+    """Write a GeoDataFrame as a deterministic GeoJSON FeatureCollection, atomically.
+
+    Used by ``make geodata`` for the bundled layers only: their SHA-256 is in the manifest,
+    so their bytes must not depend on the GDAL version installed. Command outputs go
+    through :func:`encode_vector` (RFC 7946, every vector format, provenance).
+    """
     text = json.dumps(to_feature_collection(gdf), ensure_ascii=False, indent=indent)
     write_output(path, text + "\n")
+
+
+# ---------------------------------------------------------------- output formats and the vector writer
+#
+# One table of the formats borderkit writes, by name and file ending. ``-o FILE`` picks the
+# format from FILE's ending (borderkit.cli.helpers.output_format); ``--format`` picks it for
+# stdout. Vector formats are encoded in memory by GDAL (pyogrio) or pyarrow and handed to
+# :func:`write_output` as bytes, so every output is still written atomically by one writer.
+
+
+class OutputFormat(NamedTuple):
+    """A format borderkit writes: its name (``--format``), what it is, and its file endings."""
+
+    #: The name used by ``--format`` and in code, e.g. ``"gpkg"``.
+    name: str
+    #: What the file holds, for messages ("a GeoPackage").
+    what: str
+    #: File name endings that select it, lower case, the preferred one first.
+    endings: tuple[str, ...]
+    #: True for formats with geometry (written by :func:`encode_vector`).
+    vector: bool = False
+
+
+#: Every format borderkit writes, by name.
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat("geojson", "GeoJSON (RFC 7946)", (".geojson",), vector=True),
+        OutputFormat("geojsonseq", "a GeoJSON text sequence", (".geojsonl", ".geojsons"), vector=True),
+        OutputFormat("gpkg", "a GeoPackage", (".gpkg",), vector=True),
+        OutputFormat("parquet", "GeoParquet", (".parquet", ".geoparquet"), vector=True),
+        OutputFormat("fgb", "FlatGeobuf", (".fgb",), vector=True),
+        OutputFormat("csv", "CSV", (".csv",)),
+        OutputFormat("json", "JSON", (".json",)),
+        OutputFormat("markdown", "Markdown", (".md",)),
+        OutputFormat("table", "a text table", (".txt",)),
+        OutputFormat("png", "a PNG", (".png",)),
+        OutputFormat("geotiff", "a GeoTIFF", (".tif", ".tiff")),
+        OutputFormat("html", "an HTML map", (".html", ".htm")),
+    )
+}
+
+#: The vector formats (``-o`` only, except GeoJSON and its sequence, which stdout takes too).
+VECTOR_FORMATS = tuple(n for n, f in OUTPUT_FORMATS.items() if f.vector)
+
+#: GDAL driver of each vector format written through pyogrio (GeoParquet goes through pyarrow).
+_DRIVERS = {"geojson": "GeoJSON", "geojsonseq": "GeoJSONSeq", "gpkg": "GPKG", "fgb": "FlatGeobuf"}
+
+#: Coordinates in GeoJSON when no --precision is given: 15 decimals of a degree is 0.1 nm,
+#: below a double's own resolution at these magnitudes, so nothing is rounded away
+#: (GDAL would otherwise use RFC 7946's 7).
+_FULL_COORDINATES = 15
+
+
+def file_ending(name: str | os.PathLike) -> str:
+    """Return the lower-case ending of a file name that selects a format ('' when it has none).
+
+    ``zones.GeoJSON`` gives ``.geojson``; ``.hidden`` and ``out`` give ``''``.
+
+    Examples
+    --------
+    >>> file_ending("a/Zones.GPKG"), file_ending("out"), file_ending(".env")
+    ('.gpkg', '', '')
+    """
+    return os.path.splitext(os.path.basename(os.fspath(name)))[1].lower()
+
+
+def format_of_ending(ending: str) -> OutputFormat | None:
+    """Return the format a file ending selects (``".gpkg"``), or None for an ending borderkit does not write."""
+    for fmt in OUTPUT_FORMATS.values():
+        if ending.lower() in fmt.endings:
+            return fmt
+    return None
+
+
+def provenance(
+    *, command: str | None = None, method: str | None = None, sources: list[str] | tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Return the provenance every output carries: version, case, command, UTC time, method, sources.
+
+    The command is the command line as run (``borderkit zones --format geojson``), read from
+    ``sys.argv``; the case is the active case's name (its manifest's ``[case] name``). A
+    reader of the file can then say which version made it, from which case, how, and when
+    (``borderkit cite FILE`` prints it as a citation).
+
+    Parameters
+    ----------
+    command
+        The command line; by default ``sys.argv`` as a shell would quote it.
+    method
+        How the numbers were made, in words (e.g. "geodesic area on the WGS84 ellipsoid").
+    sources
+        Keys into the case's sources registry that the output rests on.
+    """
+    import datetime as dt
+    import shlex
+
+    from borderkit import __version__
+
+    record: dict[str, Any] = {
+        "software": "borderkit",
+        "version": __version__,
+        "case": case_name(),
+        "command": command or shlex.join(["borderkit", *sys.argv[1:]]),
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    }
+    if method:
+        record["method"] = method
+    if sources:
+        record["sources"] = sorted({str(s) for s in sources if s})
+    return record
+
+
+def case_name() -> str:
+    """Return the active case's name, from its manifest (see :mod:`borderkit.case`)."""
+    from borderkit.case import current
+    from borderkit.errors import BorderkitError
+
+    try:
+        return current().name
+    except BorderkitError:
+        return "unknown (no case found)"
+
+
+def _round_frame(gdf: gpd.GeoDataFrame, precision: int) -> gpd.GeoDataFrame:
+    """Round float columns and coordinates to ``precision`` decimals (the one rounding policy)."""
+    import shapely
+
+    out = gdf.copy()
+    floats = [c for c in out.columns if c != out.geometry.name and pd.api.types.is_float_dtype(out[c])]
+    out[floats] = out[floats].round(precision)
+    out[out.geometry.name] = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, precision))
+    return out
+
+
+def _prepare(gdf: gpd.GeoDataFrame, fmt: str, precision: int) -> gpd.GeoDataFrame:
+    """Return the frame as written: shells counter-clockwise, lon/lat for GeoJSON, rounded if asked."""
+    import shapely
+
+    if fmt in ("geojson", "geojsonseq") and gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)  # RFC 7946: longitude, latitude on WGS84
+    out = gdf.copy()
+    # RFC 7946 (3.1.6): exterior rings counter-clockwise, holes clockwise. Every vector
+    # format gets the same orientation, so a file's rings do not depend on its format.
+    out[out.geometry.name] = shapely.orient_polygons(out.geometry.to_numpy(), exterior_cw=False)
+    return _round_frame(out, precision) if precision >= 0 else out
+
+
+def _geojson_options(fmt: str, precision: int, record: dict | None, use_rs: bool) -> dict[str, str]:
+    digits = str(precision if precision >= 0 else _FULL_COORDINATES)
+    if fmt == "geojsonseq":  # RFC 8142 (RS-prefixed) or one feature per line
+        return {"RS": "YES" if use_rs else "NO", "COORDINATE_PRECISION": digits}
+    options = {
+        "RFC7946": "YES",
+        "WRITE_NAME": "NO",
+        "COORDINATE_PRECISION": digits,
+    }
+    if record is not None:
+        options["FOREIGN_MEMBERS_COLLECTION"] = json.dumps({"borderkit": record}, ensure_ascii=False)
+    return options
+
+
+def _flat_metadata(record: dict | None) -> dict[str, str] | None:
+    """Provenance as GDAL metadata items (strings): ``borderkit_version=0.1.0``..."""
+    if record is None:
+        return None
+    return {
+        f"borderkit_{k}": (", ".join(v) if isinstance(v, list) else str(v))
+        for k, v in record.items()
+        if k != "software"
+    }
+
+
+def _encode_parquet(gdf: gpd.GeoDataFrame, record: dict | None) -> bytes:
+    """GeoParquet through geopandas/pyarrow, provenance in the file's key-value metadata."""
+    import pyarrow.parquet as pq
+
+    buffer = BytesIO()
+    gdf.to_parquet(buffer, index=False)
+    if record is None:
+        return buffer.getvalue()
+    table = pq.read_table(BytesIO(buffer.getvalue()))
+    meta = {**(table.schema.metadata or {}), b"borderkit": json.dumps(record, ensure_ascii=False).encode()}
+    buffer = BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), buffer)
+    return buffer.getvalue()
+
+
+def encode_vector(
+    gdf: gpd.GeoDataFrame,
+    fmt: str,
+    *,
+    layer: str = "borderkit",
+    precision: int = -1,
+    record: dict | None = None,
+    use_rs: bool = False,
+) -> bytes:
+    """Encode a GeoDataFrame in a vector format, in memory: the one vector encoder.
+
+    Parameters
+    ----------
+    gdf
+        The features. GeoJSON is written in EPSG:4326 (RFC 7946); the others keep the CRS.
+    fmt
+        One of :data:`VECTOR_FORMATS`: ``geojson`` (RFC 7946: counter-clockwise shells, no
+        ``crs`` member), ``geojsonseq`` (one feature per line, RFC 8142 with ``use_rs``),
+        ``gpkg``, ``parquet`` (GeoParquet) or ``fgb`` (FlatGeobuf).
+    layer
+        The layer name (GeoPackage, FlatGeobuf).
+    precision
+        Decimal places of every coordinate and float property; -1 (the default): no
+        rounding (floats keep the 15-17 significant digits GDAL writes).
+    record
+        Provenance (:func:`provenance`), stored as the format allows: a ``"borderkit"``
+        member of the GeoJSON FeatureCollection, ``borderkit_*`` dataset metadata in a
+        GeoPackage, layer metadata in FlatGeobuf, a ``borderkit`` key in GeoParquet's
+        file metadata. A GeoJSON sequence has no place for it.
+    use_rs
+        Start each feature of a sequence with RS (0x1E).
+
+    Returns
+    -------
+    bytes
+        The file's complete content, for :func:`write_output`.
+
+    Raises
+    ------
+    OutputError
+        GDAL could not encode the features (the message says why).
+    """
+    import pyogrio
+
+    if fmt not in VECTOR_FORMATS:
+        raise ValueError(f"not a vector format: {fmt!r}; allowed: {', '.join(VECTOR_FORMATS)}")
+    gdf = _prepare(gdf, fmt, precision)
+    if fmt == "parquet":
+        return _encode_parquet(gdf, record)
+    options: dict[str, Any] = {}
+    if fmt in ("geojson", "geojsonseq"):
+        options["layer_options"] = _geojson_options(fmt, precision, record, use_rs)
+    elif fmt == "gpkg":
+        # GeoPackage 1.2: read without warnings by the GDAL 3.x and QGIS releases still in use.
+        options.update(dataset_options={"VERSION": "1.2"}, dataset_metadata=_flat_metadata(record))
+    else:
+        options["layer_metadata"] = _flat_metadata(record)
+        if (gdf.geometry.isna() | gdf.geometry.is_empty).any():
+            # FlatGeobuf's spatial index cannot hold a feature without geometry (a zone drawn
+            # empty): write those files without the index rather than drop the feature.
+            options["layer_options"] = {"SPATIAL_INDEX": "NO"}
+    buffer = BytesIO()
+    try:
+        pyogrio.write_dataframe(gdf, buffer, driver=_DRIVERS[fmt], layer=layer, **options)
+    except Exception as exc:  # pyogrio raises its own DataSourceError/FieldError types
+        raise OutputError(f"could not encode {OUTPUT_FORMATS[fmt].what}: {exc}.") from None
+    data = buffer.getvalue()
+    if fmt == "geojson" and record is not None and b'"borderkit"' not in data[:4096]:
+        data = _add_member(data, record)  # GDAL before 3.9 has no FOREIGN_MEMBERS_COLLECTION
+    return data
+
+
+def _add_member(data: bytes, record: dict) -> bytes:
+    collection = json.loads(data)
+    collection = {"type": collection.pop("type"), "borderkit": record, **collection}
+    return (json.dumps(collection, ensure_ascii=False) + "\n").encode()
+
+
+def write_vector(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike,
+    fmt: str,
+    *,
+    layer: str = "borderkit",
+    precision: int = -1,
+    record: dict | None = None,
+    use_rs: bool = False,
+    option: str = "-o",
+) -> None:
+    """Encode ``gdf`` (:func:`encode_vector`) and write it with :func:`write_output`, atomically."""
+    data = encode_vector(gdf, fmt, layer=layer, precision=precision, record=record, use_rs=use_rs)
+    write_output(path, data, option=option)
+
+
+def read_provenance(path: str | os.PathLike) -> dict[str, Any] | None:
+    """Return the provenance borderkit stored in an output file, or None when it has none.
+
+    Reads the ``"borderkit"`` member of a GeoJSON file, the ``borderkit_*`` metadata of a
+    GeoPackage or FlatGeobuf, or the ``borderkit`` key of a GeoParquet file's metadata.
+    """
+    import pyogrio
+
+    from borderkit.errors import InputError
+
+    name = os.fspath(path)
+    if not os.path.isfile(name):
+        raise InputError(f"No such file: {name!r}. Give a file borderkit wrote (GeoJSON, GeoPackage, ...).")
+    if file_ending(name) in (".parquet", ".geoparquet"):
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.read_schema(name).metadata or {}
+        except Exception as exc:
+            raise InputError(f"{name!r} is not a Parquet file: {exc}.") from None
+        return json.loads(meta[b"borderkit"]) if b"borderkit" in meta else None
+    if file_ending(name) in (".csv", ".txt", ".md", ".geojsonl", ".geojsons"):
+        return None  # tables and sequences have no place for it
+    _check_vector_format(Path(name), name)  # never a VRT or a URL in disguise
+    with open(name, "rb") as fobj:
+        head = fobj.read(16)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n\x1e")[:1] in (b"{", b"["):
+        try:
+            with open(name, encoding="utf-8") as fobj:
+                document = json.load(fobj)
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{name!r} is not JSON: {exc}.") from None
+        record = document.get("borderkit") if isinstance(document, dict) else None
+        return record if isinstance(record, dict) else None
+    with _gdal_safe_path(Path(name)) as gdal_path:
+        try:
+            info = pyogrio.read_info(gdal_path)
+        except Exception as exc:
+            raise InputError(f"{name!r} could not be opened: {exc}.") from None
+    items = {**(info.get("dataset_metadata") or {}), **(info.get("layer_metadata") or {})}
+    found = {k.removeprefix("borderkit_"): v for k, v in items.items() if k.startswith("borderkit_")}
+    if not found:
+        return None
+    if "sources" in found:
+        found["sources"] = [s for s in found["sources"].split(", ") if s]
+    return {"software": "borderkit", **found}
 
 
 def read_geojson(path: str | os.PathLike) -> gpd.GeoDataFrame:
@@ -629,6 +972,17 @@ def parse_features(text: str) -> list[dict]:
     one per line (LF) or each after an RS (0x1E) character.
 
     This is the one parser for GeoJSON text input; every command uses it.
+
+    Examples
+    --------
+    One object per line; a bare geometry becomes a Feature; blank input has no features:
+
+    >>> point = '{"type": "Point", "coordinates": [46.3, 39.5]}'
+    >>> feature = '{"type": "Feature", "properties": {"id": "a"}, "geometry": null}'
+    >>> [(f["geometry"] or {}).get("type") for f in parse_features(point + chr(10) + feature)]
+    ['Point', None]
+    >>> parse_features("  ")
+    []
     """
     from borderkit.errors import InputError
 
@@ -936,7 +1290,7 @@ def write_geotiff(
     try:
         with MemoryFile(ext=".tif") as memfile:
             with memfile.open(**profile) as dst:
-                dst.write(array.astype(dtype), 1)
+                dst.write(array.astype(dtype, copy=False), 1)
                 if tags:
                     dst.update_tags(**tags)
             data = bytes(memfile.getbuffer())

@@ -31,7 +31,8 @@ def shared_border(a: shapely.Geometry, b: shapely.Geometry, *, snap_m: float = 0
         line = a.boundary.intersection(b.buffer(snap_m / 111_320.0))
     else:
         line = a.boundary.intersection(b.boundary)
-    lines = [g for g in shapely.get_parts(line) if g.geom_type in ("LineString", "MultiLineString")]
+    # an empty intersection is an empty LineString, which would merge into an empty GeometryCollection
+    lines = [g for g in shapely.get_parts(line) if g.geom_type in ("LineString", "MultiLineString") and not g.is_empty]
     if not lines:
         return shapely.MultiLineString()
     merged = shapely.line_merge(shapely.union_all(lines))

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import Geod, Transformer
+from pyproj import Geod
 
 from borderkit.claims import armenia_under_claim
 from borderkit.errors import UsageError
 from borderkit.measure import UNITS, area
-from borderkit.zones import active, breakdown, primary, zones
+from borderkit.zones import _transformer, active, breakdown, primary, zones
 
 __all__ = ["Scenario", "AreaModel", "datum_offset", "MI2_PER_KM2"]
 
@@ -55,7 +55,7 @@ def datum_offset(lon: float, lat: float) -> tuple[float, float, float]:
     Soviet topographic maps use Pulkovo 1942 (EPSG:4284). Coordinates read off them but
     taken as WGS84 are misplaced by this vector (about 105 m here).
     """
-    x, y = Transformer.from_crs(4284, 4326, always_xy=True).transform(lon, lat)
+    x, y = _transformer(4284, 4326).transform(lon, lat)
     _, _, dist = Geod(ellps="WGS84").inv(lon, lat, x, y)
     return x - lon, y - lat, float(dist)
 
@@ -137,7 +137,13 @@ class AreaModel:
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - see zones()
     def _footprint(self, scenario: Scenario, on: str) -> shapely.Geometry:
-        z = self.in_force(scenario, on)
+        # many dates see the same zones in force: they share one union
+        return self._footprint_of(scenario, tuple(self.in_force(scenario, on).index))
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - see zones()
+    def _footprint_of(self, scenario: Scenario, rows: tuple[int, ...]) -> shapely.Geometry:
+        """Return the footprint of the zones at these rows of the scenario's zones frame."""
+        z = self.zones(scenario.baseline, scenario.depth_scale).loc[list(rows)]
         union = shapely.union_all(z.geometry.to_numpy()) if len(z) else shapely.Polygon()
         if scenario.space_scope != "all":
             names = set(self.provinces["name"])

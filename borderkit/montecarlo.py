@@ -34,11 +34,13 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from borderkit.errors import UsageError
+from borderkit.parallel import run_chunks
 from borderkit.zones import (
     PROFILES,
+    _transformer,
     active,
     attached,
     baseline_stretch,
@@ -59,9 +61,12 @@ __all__ = [
     "estimate_bytes",
     "check_samples",
     "check_args",
+    "CHUNK_SAMPLES",
+    "PARALLEL_MIN_SAMPLES",
 ]
 
-#: Bytes kept per probability-raster cell while sampling (cell centres, the count, a mask).
+#: Bytes kept per probability-raster cell while sampling (the running count and the share, one
+#: sample's mask, one chunk's counts), with room for the copy the GeoTIFF writer makes.
 BYTES_PER_RASTER_CELL = 48
 #: Relative tolerance of the per-sample calibration (planar area; the band is far wider).
 SAMPLE_RTOL = 2e-2
@@ -69,6 +74,12 @@ SAMPLE_RTOL = 2e-2
 SECTOR_REACH_M = 45_000.0
 #: How close (m) a piece of a zone must come to the line to be kept.
 TOUCH_M = 1.0
+#: Samples per chunk: the unit of work a worker gets, each with its own random generator.
+#: Fixed, so the same seed gives the same numbers whatever the number of workers.
+CHUNK_SAMPLES = 25
+#: From this many samples, a run uses one process per core (below it, starting the
+#: processes costs more than they save: measured with benchmarks/montecarlo.py --parallel).
+PARALLEL_MIN_SAMPLES = 200
 
 
 def estimate_bytes(samples: int, n_dates: int, n_sectors: int, raster_cells: int = 0) -> int:
@@ -164,12 +175,12 @@ def _regional_crs(sectors: pd.DataFrame) -> CRS:
 
 
 def _projector(crs: CRS) -> Callable:
-    fwd = Transformer.from_crs(4326, crs, always_xy=True)
+    fwd = _transformer(4326, crs)
     return lambda g: shapely.transform(g, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
 
 
 def _lonlat_bounds(window: shapely.Geometry, crs: CRS) -> tuple[float, float, float, float]:
-    back = Transformer.from_crs(crs, 4326, always_xy=True)
+    back = _transformer(crs, 4326)
     x0, y0, x1, y1 = window.bounds
     xs, ys = back.transform([x0, x0, x1, x1], [y0, y1, y0, y1])
     return min(xs) - 0.05, min(ys) - 0.05, max(xs) + 0.05, max(ys) + 0.05
@@ -363,12 +374,122 @@ def check_args(samples, seed, raster_cell_m=None) -> None:
         raise UsageError(f"--seed must be a whole number >= 0, got {seed!r}. Use e.g. --seed 7.")
 
 
-def _grid(prepared: Mapping[str, _Rendering], cell: float):
+def _grid(prepared: Mapping[str, _Rendering], cell: float) -> _Grid:
     xmin, ymin, xmax, ymax = shapely.total_bounds([p.land for p in prepared.values()])
-    xs = np.arange(xmin + cell / 2, xmax, cell)
-    ys = np.arange(ymax - cell / 2, ymin, -cell)
-    gx, gy = np.meshgrid(xs, ys)
-    return gx, gy, (xmin, ymax, cell)
+    cols = len(np.arange(xmin + cell / 2, xmax, cell))
+    rows = len(np.arange(ymax - cell / 2, ymin, -cell))
+    return _Grid(rows, cols, (xmin, ymax, cell))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Grid:
+    """The probability raster's grid: its shape and (xmin, ymax, cell) in the regional projection."""
+
+    rows: int
+    cols: int
+    transform: tuple
+
+    @property
+    def size(self) -> int:
+        return self.rows * self.cols
+
+
+def _coverage(zones_in_force: np.ndarray, grid: _Grid) -> np.ndarray:
+    """Return which cells of ``grid`` have their centre in one of the zones (uint8 0/1).
+
+    One scanline rasterisation of the zones (GDAL's rule: a cell is in when its centre
+    is), the same cells as testing every centre with ``shapely.contains_xy`` on their union
+    up to centres lying exactly on an edge, at a fraction of the cost and with no union.
+    """
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    shapes = [(g, 1) for g in zones_in_force if g is not None and not g.is_empty]
+    if not shapes:
+        return np.zeros((grid.rows, grid.cols), dtype=np.uint8)
+    xmin, ymax, cell = grid.transform
+    return rasterize(
+        shapes, out_shape=(grid.rows, grid.cols), transform=Affine(cell, 0.0, xmin, 0.0, -cell, ymax), dtype=np.uint8
+    )
+
+
+@dataclasses.dataclass
+class _Job:
+    """Everything a chunk of samples needs, built once per run and shipped once to each worker."""
+
+    sites: pd.DataFrame
+    site_rows: list[dict]
+    prepared: dict[str, _Rendering]
+    names: list[str]
+    sets: list[pd.DataFrame]
+    order: list[str]
+    comp_idx: dict[str, list[int]]
+    members: dict[str, np.ndarray]
+    in_force: dict[str, np.ndarray]
+    last_on: np.ndarray
+    quantities: list[Quantity]
+    sigmas: np.ndarray
+    account: AccountDraws | None
+    starts: dict[str, str]
+    max_shift_m: float
+    vary_profiles: bool
+    vary_sets: bool
+    grid: _Grid | None
+    crs: CRS
+
+
+@dataclasses.dataclass
+class _Chunk:
+    """What one chunk of samples returns: areas (samples x quantities), draws, raster counts.
+
+    ``counts`` is sparse, (flat cell index, samples covering it) for the cells some sample
+    covered: zones cover a few per cent of the grid, so a chunk ships kilobytes, not the grid.
+    """
+
+    areas: np.ndarray
+    records: list[dict]
+    counts: tuple[np.ndarray, np.ndarray] | None
+
+
+def _run_chunk(
+    job: _Job, first: int, n: int, seed: np.random.SeedSequence, progress: Callable[[int], None] | None = None
+) -> _Chunk:
+    """Draw and measure samples ``first`` .. ``first + n - 1`` with the chunk's own generator.
+
+    The calibration starts each search where the previous sample of the same chunk ended:
+    chunks are a fixed size (:data:`CHUNK_SAMPLES`), so this never depends on the workers.
+    """
+    rng = np.random.default_rng(seed)
+    areas = np.zeros((n, len(job.quantities)))
+    counts = np.zeros((job.grid.rows, job.grid.cols), dtype=np.int32) if job.grid is not None else None
+    records, guesses = [], {}
+    for i in range(n):
+        name = job.names[rng.integers(len(job.names))]
+        length, angle = rng.uniform(0, job.max_shift_m), rng.uniform(0, 2 * np.pi)
+        shift = np.array([length * np.cos(angle), length * np.sin(angle)])
+        draw = _draw(job.sets, rng, job.vary_profiles, job.vary_sets)
+        frees = {c: _free(draw.rows, idx) for c, idx in job.comp_idx.items()}
+        drawn: dict[str, float] = {}
+        if job.account is None:
+            lams = {c: raw_lam(frees[c]) for c in job.comp_idx}
+        else:
+            row = job.account.areas[rng.integers(len(job.account.areas))]
+            drawn = dict(zip(job.account.components, row.tolist(), strict=True))
+            lams = _calibrate_sample(job.site_rows, job.prepared[name], draw, drawn, job.order, frees, guesses)
+            guesses = {c: v for c, v in lams.items() if v > 0}
+        zones_arr = np.array(_zones_at(job.site_rows, job.prepared[name], draw, lams, frees, shift), dtype=object)
+        measured = _measure(zones_arr, job.members, job.quantities, job.in_force, job.order, drawn, job.starts)
+        areas[i] = measured * np.exp(job.sigmas * rng.standard_normal(len(job.quantities)))
+        if counts is not None and job.last_on.any():
+            counts += _coverage(zones_arr[job.last_on], job.grid)
+        records.append(_record(first + i, name, length, angle, job.sites, draw, lams, drawn))
+        if progress:
+            progress(1)
+    sparse = None
+    if counts is not None:
+        cells = np.flatnonzero(counts)
+        sparse = (cells, counts.ravel()[cells])
+    return _Chunk(areas, records, sparse)
 
 
 def monte_carlo(
@@ -386,6 +507,8 @@ def monte_carlo(
     raster_cell_m: float | None = None,
     progress: Callable[[int], None] | None = None,
     max_bytes: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> MonteCarloResult:
     """Sample the modelled area of each quantity (by default: all zones in force on each of ``dates``).
 
@@ -402,7 +525,10 @@ def monte_carlo(
         The account's refits (:class:`AccountDraws`): each sample draws one and calibrates
         its drawn zones to it on its drawn rendering. None: the raw geometry (the prior).
     samples, seed
-        How many samples, and the seed that makes a run repeatable.
+        How many samples, and the seed that makes a run repeatable: the samples come in
+        chunks of :data:`CHUNK_SAMPLES`, each with its own generator spawned from ``seed``
+        (:meth:`numpy.random.SeedSequence.spawn`), so the same seed gives the same numbers
+        in this process, on local worker processes or on a cluster, with any number of workers.
     max_shift_m
         Largest boundary shift (the datum offset, ~105 m here), uniform in length and direction.
     vary_profiles, vary_sets
@@ -412,66 +538,87 @@ def monte_carlo(
         With a cell size, also return the share of samples in which each cell lies in a
         zone in force on the last quantity's date.
     progress
-        Called with 1 after each sample (for a progress bar).
+        Called with the number of samples just finished (1 per sample in this process, a
+        chunk at a time from workers), for a progress bar.
     max_bytes
         Memory limit (default: :func:`borderkit.validate.memory_limit`); a run estimated above
         it is refused before the first sample.
+    workers, scheduler
+        Where the chunks run (see :func:`borderkit.parallel.run_chunks`): ``scheduler`` is
+        a dask.distributed scheduler address (default: ``BORDERKIT_SCHEDULER``, or
+        :func:`borderkit.parallel.use_scheduler`); without one, ``workers`` local processes
+        (default: one per core from :data:`PARALLEL_MIN_SAMPLES` samples, else this process).
     """
     check_args(samples, seed, raster_cell_m)
-    quantities = list(quantities) if quantities is not None else [Quantity(d, d) for d in dates]
+    job = _job(
+        sectors, baselines, account, quantities if quantities is not None else [Quantity(d, d) for d in dates],
+        max_shift_m, vary_profiles, vary_sets, raster_cell_m,
+    )  # fmt: skip
+    check_samples(samples, len(job.quantities), len(job.sites), max_bytes=max_bytes)
+    if job.grid is not None:
+        check_samples(samples, len(job.quantities), len(job.sites), raster_cells=job.grid.size, max_bytes=max_bytes)
+    spans = [(first, min(CHUNK_SAMPLES, samples - first)) for first in range(0, samples, CHUNK_SAMPLES)]
+    seeds = np.random.SeedSequence(seed).spawn(len(spans))
+    tasks = [(first, n, s) for (first, n), s in zip(spans, seeds, strict=True)]
+    total = np.zeros(job.grid.size if job.grid is not None else 0, dtype=np.int64)
+
+    def add_counts(chunk: _Chunk) -> _Chunk:  # as each chunk arrives: memory stays one grid
+        if chunk.counts is not None:
+            np.add.at(total, chunk.counts[0], chunk.counts[1])
+        return dataclasses.replace(chunk, counts=None)
+
+    chunks = run_chunks(
+        _run_chunk, job, tasks, progress=progress, sizes=[n for _, n, _ in tasks], workers=workers,
+        scheduler=scheduler, small=samples < PARALLEL_MIN_SAMPLES, consume=add_counts,
+    )  # fmt: skip
+    return _combine(job, chunks, samples, total)
+
+
+def _job(sectors, baselines, account, quantities, max_shift_m, vary_profiles, vary_sets, raster_cell_m) -> _Job:
+    """Project every rendering and index the sectors once: what every sample shares."""
     sites = _sites(sectors)
     if "component" not in sites.columns:
         sites = sites.assign(component=sites.get("episode", sites["sector"]))
-    check_samples(samples, len(quantities), len(sites), max_bytes=max_bytes)
-    rng = np.random.default_rng(seed)
     crs = _regional_crs(sites)
-    margin = 60_000.0
     names = list(baselines)
-    prepared = {n: _prepare(sites, *baselines[n], crs, margin) for n in names}
-    sets = _parameter_sets(sectors, sites)
+    prepared = {n: _prepare(sites, *baselines[n], crs, 60_000.0) for n in names}
     starts = dict(account.starts) if account is not None else {}
     first = sites.groupby("component")["date"].min().to_dict()
-    order = sorted(first, key=lambda c: (starts.get(c) or first[c], first[c]))
-    grid = None
-    if raster_cell_m:
-        gx, gy, transform = _grid(prepared, raster_cell_m)
-        check_samples(samples, len(quantities), len(sites), raster_cells=gx.size, max_bytes=max_bytes)
-        counts, grid = np.zeros(gx.shape), (gx, gy, transform)
+    quantities = list(quantities)
     last_on = active(sites, quantities[-1].date) if quantities else np.zeros(len(sites), bool)
-    in_force = {d: active(sites, d) for d in dict.fromkeys(q.date for q in quantities)}
-    sigmas = np.array([q.sigma for q in quantities], dtype=float)
-    members = {c: (sites["component"] == c).to_numpy() for c in first}
-    site_rows = [row.to_dict() for _, row in sites.iterrows()]
-    comp_idx = {c: [i for i, x in enumerate(sites["component"]) if x == c] for c in first}
-    areas = np.zeros((samples, len(quantities)))
-    records, guesses = [], {}
-    for k in range(samples):
-        name = names[rng.integers(len(names))]
-        length, angle = rng.uniform(0, max_shift_m), rng.uniform(0, 2 * np.pi)
-        shift = np.array([length * np.cos(angle), length * np.sin(angle)])
-        draw = _draw(sets, rng, vary_profiles, vary_sets)
-        frees = {c: _free(draw.rows, idx) for c, idx in comp_idx.items()}
-        drawn: dict[str, float] = {}
-        if account is None:
-            lams = {c: raw_lam(frees[c]) for c in first}
-        else:
-            row = account.areas[rng.integers(len(account.areas))]
-            drawn = dict(zip(account.components, row.tolist(), strict=True))
-            lams = _calibrate_sample(site_rows, prepared[name], draw, drawn, order, frees, guesses)
-            guesses = {c: v for c, v in lams.items() if v > 0}
-        zones_arr = np.array(_zones_at(site_rows, prepared[name], draw, lams, frees, shift), dtype=object)
-        areas[k] = _measure(zones_arr, members, quantities, in_force, order, drawn, starts) * np.exp(
-            sigmas * rng.standard_normal(len(quantities))
-        )
-        if grid is not None and last_on.any():
-            counts += shapely.contains_xy(shapely.union_all(zones_arr[last_on]), grid[0], grid[1])
-        records.append(_record(k, name, length, angle, sites, draw, lams, drawn))
-        if progress:
-            progress(1)
+    job = _Job(
+        sites=sites,
+        site_rows=[row.to_dict() for _, row in sites.iterrows()],
+        prepared=prepared,
+        names=names,
+        sets=_parameter_sets(sectors, sites),
+        order=sorted(first, key=lambda c: (starts.get(c) or first[c], first[c])),
+        comp_idx={c: [i for i, x in enumerate(sites["component"]) if x == c] for c in first},
+        members={c: (sites["component"] == c).to_numpy() for c in first},
+        in_force={d: active(sites, d) for d in dict.fromkeys(q.date for q in quantities)},
+        last_on=last_on,
+        quantities=quantities,
+        sigmas=np.array([q.sigma for q in quantities], dtype=float),
+        account=account,
+        starts=starts,
+        max_shift_m=max_shift_m,
+        vary_profiles=vary_profiles,
+        vary_sets=vary_sets,
+        grid=_grid(prepared, raster_cell_m) if raster_cell_m else None,
+        crs=crs,
+    )
+    return job
+
+
+def _combine(job: _Job, chunks: list[_Chunk], samples: int, counts: np.ndarray) -> MonteCarloResult:
+    """Stack the chunks' areas and draws in sample order; the raster is ``counts`` (flat) over the samples."""
+    areas = np.vstack([c.areas for c in chunks]) if chunks else np.zeros((0, len(job.quantities)))
+    records = [r for c in chunks for r in c.records]
     draws = pd.DataFrame.from_records(records) if records else pd.DataFrame({"sample": []})
-    result = MonteCarloResult([q.date for q in quantities], areas, draws, crs, quantities=quantities)
-    if grid is not None:
-        result.probability, result.transform = counts / max(samples, 1), grid[2]
+    result = MonteCarloResult([q.date for q in job.quantities], areas, draws, job.crs, quantities=job.quantities)
+    if job.grid is not None:
+        share = counts.reshape(job.grid.rows, job.grid.cols) / max(samples, 1)
+        result.probability, result.transform = share, job.grid.transform
     return result
 
 

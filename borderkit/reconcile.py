@@ -51,6 +51,8 @@ __all__ = [
     "document",
     "outlier_notes",
     "relations",
+    "total_notes",
+    "units_named",
     "null_note",
     "render",
 ]
@@ -342,6 +344,30 @@ def to_components(table: pd.DataFrame, load=None) -> list[Component]:
     ]
 
 
+#: Words that name each unit in a quote (lower case; English, French, Russian, Armenian and Azerbaijani forms).
+UNIT_WORDS = {
+    "km2": ("km²", "km2", "sq km", "square kilomet", "kilomètres carrés", "kilometres carres", "квадратн",
+            "քառ", "kvadrat kilometr"),
+    "mi2": ("sq mi", "square mile", "mi²", "mi2"),
+    "ha": ("hectare", " ha ", " ha)", " ha,", " ha.", "гектар", "հեկտար"),
+}  # fmt: skip
+
+
+def units_named(quote: str, unit: str) -> tuple[str, ...]:
+    """Return the units a quote names (with the figure's own unit): where a unit slip could have happened.
+
+    Examples
+    --------
+    >>> units_named("145 square kilometers (56 square miles)", "km2")
+    ('km2', 'mi2')
+    >>> units_named("about 40 square kilometers", "km2")
+    ('km2',)
+    """
+    text = f" {quote.lower()} "
+    found = {unit} | {u for u, words in UNIT_WORDS.items() if any(w in text for w in words)}
+    return tuple(u for u in UNIT_WORDS if u in found)
+
+
 def _measured(covers: str, load) -> bool:
     """Whether a component covers drawn features only: some, and none of them a modelled sector."""
     layers = {layer for layer, _ in parse_covers(covers)}
@@ -365,6 +391,7 @@ def to_figures(table: pd.DataFrame) -> list[Figure]:
             supersedes=r["supersedes"] or None,
             evidence=_evidence(r["evidence"], r["quote"], r["id"]),
             against=_evidence(r.get("against", ""), r["quote"], r["id"], "against"),
+            units_named=units_named(r["quote"], r["unit"]),
         )
         for _, r in table.iterrows()
     ]
@@ -441,7 +468,9 @@ def component_geometry(
     from borderkit.registry import load as default_load
 
     load = load or default_load
-    default = _pieces(components, model.zones("soviet_line").set_index("sector").geometry, load)
+    from borderkit.case import current
+
+    default = _pieces(components, model.zones(current().default_baseline).set_index("sector").geometry, load)
     other = {name: _pieces(components, model.zones(name).set_index("sector").geometry, load) for name in renderings}
     out = {}
     for cid, (modelled, fixed) in default.items():
@@ -580,7 +609,7 @@ def reconcile(
     table = components()
     figures = bundled() if figures is None else figures
     model = area_model()
-    others = [b for b in baselines() if b != "soviet_line"] if renderings else []
+    others = baselines()[1:] if renderings else []  # the default rendering comes first
     geometry = component_geometry(table, model, renderings=others)
     return build_account(to_components(table), to_figures(figures), geometry, resamples=resamples, null=null, seed=seed)
 
@@ -742,7 +771,12 @@ def outlier_notes(account: Account, figures: pd.DataFrame) -> list[tuple[str, li
         head = f"{_said(f, figures)} ({f.id}): the account gives {f.fitted_km2:.1f} km² for {covers} (z {f.z:+.1f})."
         lines = [] if f.explanations else ["No mechanism in the registry reproduces it."]
         for e in f.explanations:
-            quote = f' (the quote: "{e.evidence}")' if e.support == "supported" and e.evidence else ""
+            quote = ""
+            if e.evidence and e.support in ("supported", "contradicted"):
+                quote = (
+                    f" ({e.evidence})" if e.evidence.startswith("the catalogue:") else f' (the quote: "{e.evidence}")'
+                )
+
             lines.append(
                 f"{e.mechanism}: {e.detail}; gives {e.value_km2:.1f} km² (residual {e.residual:+.2f}); "
                 f"{e.support}{quote}; base rate {_rate(e.base_rate)}."
@@ -771,7 +805,11 @@ def _wrap(text: str, indent: int = 0, hang: int = 0) -> str:
     from borderkit.report import terminal_columns
 
     return textwrap.fill(
-        text, terminal_columns() or WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + hang), break_on_hyphens=False
+        text,
+        terminal_columns() or WIDTH,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent + hang),
+        break_on_hyphens=False,
     )
 
 
@@ -829,9 +867,33 @@ def relations(account: Account) -> list[str]:
         parts = "; ".join(f"{f.value_km2:g} km² ({f.id}: {' + '.join(f.components)}, account {f.fitted_km2:.1f})"
                           for f in inside[big.id])  # fmt: skip
         lines.append(
-            f"Inside {big.value_km2:g} km² ({big.id}: {' + '.join(big.components)}, account "
-            f"{big.fitted_km2:.1f}): {parts}."
+            f"{big.value_km2:g} km² ({big.id}: {' + '.join(big.components)}, account {big.fitted_km2:.1f}) "
+            f"counts all the land these count, and more: {parts}."
         )
+    return lines
+
+
+def total_notes(account: Account) -> list[str]:
+    """Return, for each total, the independent figures of exactly its scope and how far the account is from each.
+
+    A total is the account's sum; the figures that count the same land say how well it is
+    pinned, and a rough one the account overshoots is named, not hidden in a 'fits'.
+    """
+    from borderkit.account import expansion
+
+    leaves = expansion(account.components)
+    scope = {f.id: {x for c in f.components for x in leaves[c]} for f in account.figures}
+    lines = []
+    for t in account.totals:
+        mine = {x for c in t.components for x in leaves[c]}
+        same = [f for f in account.figures if f.repeats is None and scope[f.id] == mine]
+        if same:
+            said = "; ".join(
+                f"{f.who} said {f.qualifier} {f.value_km2:g} ({f.date.isoformat()}, {f.id}): the account is "
+                f"{t.area_km2 / f.value_km2 - 1:+.0%} from it, {f.status}"
+                for f in same
+            )
+            lines.append(f"{t.name} on {t.date.isoformat()}, {t.area_km2:.1f} km²: {said}.")
     return lines
 
 
@@ -844,9 +906,10 @@ def _text(account: Account, figures: pd.DataFrame, tables: dict, how: str) -> li
     labels = [_wrap(f"{i:<20} {t}", 2, 21) for i, t in zip(comps["component"], comps["label"], strict=True)]
     parts.append("\n".join(labels) + "\n")
     parts.append("\nTotals (km²)\n" + render_frame(tables["totals"], "table", precision=1))
+    parts.append("".join(_wrap("- " + x, 2, 2) + "\n" for x in total_notes(account)))
     parts.append("\nFigures, each read as the components its source says it covers\n")
     parts.append("\n".join(_text_figures(account, figures)) + "\n")
-    parts.append("\nHow the figures that agree nest (a part is not a rival of the whole it lies in)\n")
+    parts.append("\nHow the figures that agree nest (a figure of part of the land is no rival of one of all of it)\n")
     parts.append("\n".join(_wrap("- " + x, 2, 2) for x in relations(account)) + "\n")
     parts.append("\nOutliers and what may explain them\n")
     parts.append(_wrap(CAVEAT, 2, 0) + "\n")

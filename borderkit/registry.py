@@ -1,8 +1,9 @@
-"""The registry of curated layers: read the manifest, find and load a layer, check it.
+"""The registry of a case's layers and tables: list, load and verify them.
 
-The manifest (``geodata/layers.json``) is the only place layer names live. In a source
-checkout the data is read from the repository's ``geodata/`` folder; in an installed
-wheel from ``borderkit/_geodata``. ``BORDERKIT_GEODATA`` overrides both.
+The layer manifest (``layers.json`` in the active case's folder, see :mod:`borderkit.case`)
+is the only place layer names live. The bundled case is read from the repository's
+``geodata/`` folder in a checkout and from ``borderkit/_geodata`` in a wheel; ``--case``,
+``BORDERKIT_CASE`` or :func:`borderkit.use_case` select another.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import difflib
 import functools
 import html
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ __all__ = [
     "baseline",
     "baselines",
     "components",
+    "clear_cache",
     "data_dir",
     "estimates",
     "figures",
@@ -43,19 +44,22 @@ SCHEMA = ("id", "name", "kind", "claimant", "holder", "date", "end_date", "sourc
 
 
 def data_dir() -> Path:
-    """Return the folder holding ``layers.json`` (see the module docstring for the order)."""
-    env = os.environ.get("BORDERKIT_GEODATA")
-    candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve().parent
-    candidates += [here / "_geodata", here.parent / "geodata"]
-    for folder in candidates:
-        if (folder / "layers.json").is_file():
-            return folder
-    tried = ", ".join(str(c) for c in candidates)
-    raise DataIntegrityError(
-        f"borderkit's bundled data was not found (looked in: {tried}). "
-        "Reinstall borderkit, or set BORDERKIT_GEODATA to a folder with layers.json."
-    )
+    """Return the active case's folder (:func:`borderkit.case.current`): it holds ``layers.json``."""
+    from borderkit.case import current
+
+    folder = current().folder
+    if not (folder / "layers.json").is_file():
+        raise DataIntegrityError(
+            f"The case folder {str(folder)!r} has no layers.json. Add the layer registry "
+            "('borderkit case init' writes one), or select another case with --case PATH."
+        )
+    return folder
+
+
+def clear_cache() -> None:
+    """Forget cached manifests and layers (after the active case changes)."""
+    _manifest.cache_clear()
+    _read.cache_clear()
 
 
 def _normalise(name: str) -> str:
@@ -215,43 +219,85 @@ def verify(name: str) -> list[str]:
 
 
 def baselines() -> list[str]:
-    """Return the names of the baseline renderings (line layers) zones can be built on."""
-    return [n for n, e in layers().items() if n == "soviet_line" or e.get("rendering_of") == "soviet_line"]
+    """Return the case's baseline renderings (line layers zones can be built on), the default first."""
+    from borderkit.case import current
+
+    known = layers()
+    return [name for name in current().baselines if name in known]
 
 
-def baseline(name: str = "soviet_line"):
-    """Return (line, armenia) for a baseline rendering: the merged line and the Armenia it bounds."""
+def baseline(name: str | None = None):
+    """Return (line, territory) for a baseline rendering: the merged line and the subject's territory it bounds.
+
+    ``name`` defaults to the case's default baseline; the territory comes from the layer
+    the case's manifest names (one row per rendering, its ``baseline`` column naming it).
+    """
     import shapely
 
+    from borderkit.case import current
     from borderkit.errors import UsageError
 
+    case = current()
+    name = name or case.default_baseline
     if name not in baselines():
         raise UsageError(f"Unknown baseline {name!r}. Allowed: {', '.join(baselines())}.")
     line = shapely.union_all(load(name).geometry.to_numpy())
-    renderings = load("armenia_renderings").set_index("baseline")
-    return line, renderings.geometry[name]
+    territory = load(case.territory_layer).set_index("baseline").geometry
+    if name not in territory.index:
+        raise DataIntegrityError(
+            f"Layer {case.territory_layer!r} has no row for baseline {name!r}: add the subject's territory as "
+            "that rendering bounds it ('borderkit case check' lists what is missing)."
+        )
+    return line, territory[name]
 
 
 def components() -> pd.DataFrame:
     """Return the bundled components (``src/components.csv``), validated: the quantities figures are made of."""
+    from borderkit.case import current
     from borderkit.reconcile import validate_components
 
-    table = pd.read_csv(data_dir() / "src" / "components.csv", dtype=str, keep_default_na=False)
+    path = current().path("components")
+    if not path.is_file():
+        raise DataIntegrityError(
+            f"This case has no components file ({path}). Add one (columns: {', '.join(_component_columns())}) "
+            "to fit an account of its figures; 'borderkit case init' writes an empty one."
+        )
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
     return validate_components(table)
+
+
+def _component_columns() -> tuple[str, ...]:
+    from borderkit.reconcile import COMPONENT_COLUMNS
+
+    return COMPONENT_COLUMNS
 
 
 def figures() -> pd.DataFrame:
     """Return the bundled published figures (``figures.csv``), validated against the components."""
+    from borderkit.case import current
     from borderkit.reconcile import validate_figures
 
-    path = data_dir() / "figures.csv"
+    path = current().path("figures")
+    if not path.is_file():
+        raise DataIntegrityError(
+            f"This case has no figures file ({path}). Add the published figures there (one row per figure; "
+            "'borderkit case init' writes the header), or give your own with 'borderkit reconcile --figures FILE'."
+        )
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if table.empty:
+            raise DataIntegrityError(
+                f"This case has no figures yet: {str(path)!r} has only its header. Add one row per published "
+                "figure (id, value, unit, qualifier, date, who, components, source, quote), or give your own file "
+                "with 'borderkit reconcile --figures FILE'."
+            )
         return validate_figures(table, components())
+    except DataIntegrityError:
+        raise
     except (ValueError, BorderkitError) as exc:  # pandas' ParserError is a ValueError
         raise DataIntegrityError(
-            f"The bundled figures file {str(path)!r} is damaged ({exc}). Reinstall borderkit, or in a "
-            "checkout restore it with 'git checkout geodata/figures.csv'."
+            f"The case's figures or components file is damaged ({exc}). Fix the row it names in {str(path)!r} "
+            "or the components file; for the bundled case, reinstall borderkit or 'git checkout geodata/'."
         ) from None
 
 

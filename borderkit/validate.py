@@ -20,7 +20,7 @@ from borderkit.errors import CRSError, EmptyInputError, GeometryError, UsageErro
 from borderkit.measure import PARALLEL_NOTE_DEG, area, globe_report
 
 __all__ = [
-    "STUDY_AREA",
+    "study_area",
     "check_not_empty",
     "check_finite",
     "check_crs",
@@ -36,8 +36,11 @@ __all__ = [
     "check_memory",
 ]
 
-#: Lon/lat box of the bundled case (Armenia, Azerbaijan and their neighbours' edges).
-STUDY_AREA = (43.0, 38.3, 51.0, 42.0)
+def study_area() -> tuple[float, float, float, float]:
+    """Return the active case's study-area box (west, south, east, north), from its manifest."""
+    from borderkit.case import current
+
+    return current().study_area
 
 
 def feature_label(gdf: gpd.GeoDataFrame, i: int) -> str:
@@ -271,7 +274,8 @@ def check_axis_order(
     if not check:
         return gdf, []
     xmin, ymin, xmax, ymax = gdf.total_bounds
-    w, s, e, n = STUDY_AREA
+    box = study_area()
+    w, s, e, n = box
     certain = (abs(ymin) > 90 or abs(ymax) > 90) and abs(xmin) <= 90 and abs(xmax) <= 90
     mirrored = (w <= ymin and ymax <= e and s <= xmin and xmax <= n) and not (
         xmax >= w and xmin <= e and ymax >= s and ymin <= n
@@ -279,7 +283,7 @@ def check_axis_order(
     if certain:
         _raise_swapped(what, (xmin, ymin, xmax, ymax), "a latitude is beyond ±90°", certain=True)
     if mirrored:
-        why = f"it lies outside the study area {STUDY_AREA} (lon/lat) but would lie inside it swapped"
+        why = f"it lies outside the study area {box} (lon/lat) but would lie inside it swapped"
         _raise_swapped(what, (xmin, ymin, xmax, ymax), why, certain=False)
     return gdf, []
 

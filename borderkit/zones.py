@@ -89,8 +89,9 @@ SHAPES = ("ribbon", "salient")
 
 MODEL_NOTE = (
     "modelled zones: each sector's shape (a ribbon along the stretch its source names, or a "
-    "salient of the front width and depth it states) on the Armenian side of the baseline "
-    "(hypotheses from reported parameters, not surveyed lines)"
+    "salient towards the place it names) on the Armenian side of the baseline, with the depths and "
+    "widths its sources report where they report them and the calibration's elsewhere (the "
+    "'dimensions' column says which): hypotheses, not surveyed lines"
 )
 RAW_NOTE = (
     "raw geometry (the prior): stated depths and widths; where a source states no depth, a nominal 1 km, "
@@ -371,6 +372,16 @@ def _local_at(lon: float, lat: float) -> tuple[Transformer, Transformer]:
     # building a transformer costs ~10 ms; a sector's anchor is reused by every zone built on it
     crs = CRS.from_proj4(f"+proj=laea +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m")
     return (Transformer.from_crs(4326, crs, always_xy=True), Transformer.from_crs(crs, 4326, always_xy=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _transformer(src: Any, dst: Any) -> Transformer:
+    """Return the lon/lat-ordered Transformer from ``src`` to ``dst`` (CRSs or EPSG codes), built once per pair.
+
+    Building one costs ~10 ms (PROJ searches its database for the operation); the Monte
+    Carlo and the area model ask for the same few pairs again and again.
+    """
+    return Transformer.from_crs(src, dst, always_xy=True)
 
 
 def _apply(tr: Transformer, geom: Any) -> Any:

@@ -268,7 +268,7 @@ def test_parts_are_fitted_and_their_whole_is_their_sum():
 def test_words_against_a_mechanism_mark_it_contradicted():
     """An explanation the source's own words rule out is kept, marked contradicted, and ranked last."""
     base = {c.id: c.area_km2 for c in build_account(COMPONENTS, FIGURES, resamples=0, null=0).components}
-    value = round((base["a"] + base["b"]) * MI2_KM2 ** -1, 1)  # the total printed in square miles as km²
+    value = round((base["a"] + base["b"]) * MI2_KM2**-1, 1)  # the total printed in square miles as km²
     quote = f"{value} square kilometres"
     slip = dataclasses.replace(fig("slip", value, ["a", "b"]), against={"unit-slip": quote})
     found = next(f for f in build_account(COMPONENTS, [*FIGURES, slip], resamples=0, null=0).figures if f.id == "slip")

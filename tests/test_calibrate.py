@@ -46,7 +46,14 @@ def test_each_components_new_land_measures_its_fitted_area(bundled):
     account, cal, table = bundled
     fitted = {c.id: c.area_km2 for c in account.components}
     z = cal.zones[cal.zones["end_date"].isna() | (cal.zones["end_date"] == "")]
-    assert set(z["component"]) == {"may-2021", "sep-2022-jermuk", "sep-2022-gegharkunik", "sep-2022-syunik", "tegh-2023"}
+    assert set(z["component"]) == {
+        "may-2021",
+        "sep-2022-jermuk",
+        "sep-2022-gegharkunik",
+        "sep-2022-kapan",
+        "sep-2022-ishkhanasar",
+        "tegh-2023",
+    }
     earlier = shapely.Polygon()
     for comp in table.sort_values("start")["id"]:
         mine = z[z["component"] == comp]
@@ -78,13 +85,16 @@ def test_every_drawn_component_says_it_is_calibrated_to_its_account_area(bundled
     assert any(n.startswith("nov-2021:") and "not drawn" in n for n in cal.notes)
 
 
-def test_a_sector_dated_before_its_episode_is_drawn_as_stated_until_the_episode(bundled):
-    _, cal, table = bundled
-    start = table.set_index("id").loc["sep-2022", "start"]
-    rows = cal.zones[cal.zones["sector"] == "sec-2022-03-nerkin-hand"].set_index("extent")
-    early = rows.loc["as stated, before its episode"]
-    assert early["end_date"] < start <= rows.loc["calibrated", "date"]
-    assert early["area_km2"] == pytest.approx(cal.raw.set_index("sector").loc["sec-2022-03-nerkin-hand", "area_km2"])
+def test_a_sector_dated_before_its_episode_is_drawn_as_stated_until_the_episode():
+    """A position reported before its episode is drawn as stated until the episode, then calibrated with it."""
+    early = _sector("early", "c", 39.5, width_km=2.0, depth_km=0.5, date="2022-03-05")
+    main = _sector("main", "c", 40.5, width_km=4.0, depth_km=2.0, date="2022-09-13")
+    cal = calibrate(pd.DataFrame([early, main]), {"c": 12.0}, LINE, LAND, starts={"c": "2022-09-13"})
+    rows = cal.zones[cal.zones["sector"] == "early"].set_index("extent")
+    before = rows.loc["as stated, before its episode"]
+    assert before["end_date"] < "2022-09-13" <= rows.loc["calibrated", "date"]
+    assert before["area_km2"] == pytest.approx(cal.raw.set_index("sector").loc["early", "area_km2"])
+    assert "before its episode" in before["dimensions"]
 
 
 # ----------------------------------------------------------------------------- the method, on a straight border

@@ -1,9 +1,9 @@
 import json
 
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
+from pyproj import Geod
 
 import borderkit
 from borderkit.claims import armenia_under_claim, crossings, lake_cut, lake_shares
@@ -22,12 +22,43 @@ def renderings():
     return borderkit.load("armenia_renderings").set_index("baseline").geometry.to_dict()
 
 
-def test_shares_sum_to_100_for_every_baseline_and_claim(lake, renderings):
+GEOD = Geod(ellps="WGS84")
+
+
+def _geod_km2(geom):
+    """Area straight from GeographicLib (pyproj), independent of borderkit.measure."""
+    return sum(abs(GEOD.geometry_area_perimeter(p)[0]) for p in shapely.get_parts(geom)) / 1e6
+
+
+def test_every_share_matches_geographiclib_for_every_baseline_and_claim(lake, renderings):
     claims = dict(zip(borderkit.load("claims")["id"], borderkit.load("claims")["armenian_share"], strict=True))
     table = lake_shares(lake, renderings, claims)
-    assert len(table) == len(renderings) * (len(claims) + 1)
-    np.testing.assert_allclose(table["armenia_pct"] + table["azerbaijan_pct"], 100.0)
-    assert (table["armenia_pct"].between(0, 100)).all()
+    expected_rows = [(b, c) for b in renderings for c in ["as drawn", *claims]]
+    assert list(zip(table["baseline"], table["claim"], strict=True)) == expected_rows
+    lake_km2 = _geod_km2(lake)
+    assert table["lake_km2"].to_numpy() == pytest.approx([lake_km2] * len(table), rel=1e-9)
+    for row in table.itertuples():
+        armenia = renderings[row.baseline]
+        drawn_pct = 100 * _geod_km2(shapely.intersection(lake, armenia)) / lake_km2
+        claimed = armenia if row.claim == "as drawn" else armenia_under_claim(armenia, lake, claims[row.claim])
+        # each side measured on its own geometry: the Armenian part, and the lake less it
+        arm_pct = 100 * _geod_km2(shapely.intersection(lake, claimed)) / lake_km2
+        aze_pct = 100 * _geod_km2(shapely.difference(lake, claimed)) / lake_km2
+        assert row.armenia_pct == pytest.approx(arm_pct, abs=1e-6), row
+        # (not to 1e-6: a cut point lies on the lon/lat edge, not on its geodesic, so the two
+        # parts' geodesic areas sum to the lake's only to about 1e-4 of it)
+        assert row.azerbaijan_pct == pytest.approx(aze_pct, abs=0.01), row
+        if row.claim == "as drawn":
+            assert row.area_between_km2 == 0.0
+            continue
+        share = claims[row.claim]
+        assert row.armenia_pct == pytest.approx(100 * share, abs=0.05), row  # the claim's own words
+        # land that changes side: at least the difference in shares, and all of it when one side is empty
+        assert row.area_between_km2 >= abs(drawn_pct - arm_pct) / 100 * lake_km2 - 1e-6, row
+        if drawn_pct < 1e-6:  # Natural Earth: the whole lake in Azerbaijan, the claim moves its share
+            assert row.area_between_km2 == pytest.approx(share * lake_km2, rel=1e-3), row
+        if share == 0:  # Azerbaijan's map moves back all that the rendering gives Armenia
+            assert row.area_between_km2 == pytest.approx(drawn_pct / 100 * lake_km2, rel=1e-6), row
 
 
 def test_claims_reproduce_their_stated_shares(lake, renderings):
@@ -89,7 +120,18 @@ def test_cli_claims_crossings_and_check(cli, tmp_path):
     result = cli("claims")
     assert result.exit_code == 0 and "northern-third" in result.output and "as drawn" in result.output
     records = json.loads(cli("claims", "--format", "json").stdout)
-    assert all(abs(r["armenia_pct"] + r["azerbaijan_pct"] - 100) < 1e-9 for r in records)
+    claims = borderkit.load("claims")
+    stated = dict(zip(claims["id"].str.removeprefix("claim-sev-lake-"), claims["armenian_share"], strict=True))
+    lake = borderkit.load("lakes").set_index("id").geometry["sev-lake"]
+    armenia = borderkit.load("armenia_renderings").set_index("baseline").geometry
+    for r in records:  # as drawn: GeographicLib on the rendering; a claim: the share it states
+        if r["claim"] == "as drawn":
+            want = 100 * _geod_km2(shapely.intersection(lake, armenia[r["baseline"]])) / _geod_km2(lake)
+        else:
+            want = 100 * stated[r["claim"]]
+        assert r["armenia_pct"] == pytest.approx(want, abs=0.05), r
+        assert r["azerbaijan_pct"] == pytest.approx(100 - want, abs=0.05), r
+    assert len(records) == len(armenia) * (len(stated) + 1)
     road = tmp_path / "road.geojson"
     road.write_text(
         json.dumps(

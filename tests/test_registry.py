@@ -150,7 +150,7 @@ def test_layer_requires_keys():
 def test_tampered_layer_is_detected(tmp_path, monkeypatch):
     src = data_dir()
     (tmp_path / "layers").mkdir()
-    for f in ("layers.json", "sources.json"):
+    for f in ("case.toml", "layers.json", "sources.json"):
         (tmp_path / f).write_text((src / f).read_text())
     text = (src / "layers" / "lakes.geojson").read_text()
     (tmp_path / "layers" / "lakes.geojson").write_text(text.replace("Lake Sevan", "Lake Sevan!"))

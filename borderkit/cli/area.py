@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from borderkit.cli.helpers import guard_outputs, info, notes_to_stderr, write_text
+from borderkit.cli.helpers import (
+    VECTOR_OUTPUTS,
+    guard_outputs,
+    info,
+    notes_to_stderr,
+    output_format,
+    write_features,
+    write_table,
+)
 from borderkit.cli.options import (
     FiniteFloat,
     axis_check_opt,
@@ -17,7 +24,10 @@ from borderkit.cli.options import (
     max_memory_opt,
     output_opt,
     precision_opt,
+    sequence_opt,
     swap_xy_opt,
+    use_rs_opt,
+    wide_opt,
 )
 
 __all__ = ["area", "load_source"]
@@ -95,26 +105,56 @@ def load_source(
 @swap_xy_opt
 @axis_check_opt
 @precision_opt
+@sequence_opt
+@use_rs_opt
+@wide_opt
 @max_memory_opt
 def area(
-    source, method, unit, by, shift_m, fmt, dem, output, layer, crs, fix, swap_xy, axis_check, precision, max_memory
+    source,
+    method,
+    unit,
+    by,
+    shift_m,
+    fmt,
+    dem,
+    output,
+    layer,
+    crs,
+    fix,
+    swap_xy,
+    axis_check,
+    precision,
+    sequence,
+    use_rs,
+    max_memory,
 ):
     """Measure the area of every polygon in SOURCE.
 
     SOURCE is a bundled layer name, a file (GeoJSON, GeoPackage with --layer, Shapefile,
     GeoParquet), or - for GeoJSON on stdin (a FeatureCollection, or one feature per
-    line or after an RS character).
+    line or after an RS character, as fio cat writes).
+
+    -o picks the format from the file name: .csv, .json, .txt, or the features with their
+    areas as .geojson, .geojsonl, .gpkg, .parquet or .fgb.
 
     \b
     $ borderkit area countries
     $ borderkit area enclaves --shift 110 --format json
     $ borderkit area my_zones.geojson --method web-mercator --unit mi2
     $ cat zones.geojson | borderkit area - --by sector
+    $ borderkit area enclaves -o enclaves.gpkg
     """
     guard_outputs({"-o": output}, inputs=[source, dem])
+    fmt = output_format(output, fmt, ("table", "csv", "json", *VECTOR_OUTPUTS), sequence=sequence)
+    if fmt in VECTOR_OUTPUTS and by is not None:
+        from borderkit.errors import UsageError
+
+        raise UsageError(
+            f"--by cannot be combined with {fmt} output (sums have no single geometry). "
+            "Use --format table, csv or json, or an -o name ending in .csv or .json."
+        )
     from borderkit.io import read_stdin_text
     from borderkit.measure import area_table, describe_method
-    from borderkit.report import render_frame
 
     stdin_text = read_stdin_text() if source == "-" else None
     gdf, what, notes = load_source(
@@ -150,26 +190,22 @@ def area(
         footer.append(
             "Non-geodesic methods are offered to explain published figures; the geodesic area is the correct one."
         )
-    if fmt == "geojson":
-        from borderkit.io import to_feature_collection
-
-        if by is not None:
-            from borderkit.errors import UsageError
-
-            raise UsageError(
-                "--by cannot be combined with --format geojson (sums have no single "
-                "geometry). Use --format table, csv or json."
-            )
+    if fmt != "table":
+        info(footer[0])
+    if fmt in VECTOR_OUTPUTS:
         out = gdf.copy()
         for col in table.columns:
             if col.startswith("area_") or col in ("method", "shift_m"):
                 out[col] = table[col].to_numpy()
-        text = json.dumps(to_feature_collection(out), ensure_ascii=False)
-    else:
-        if precision >= 0:
-            num = table.select_dtypes("number").columns
-            table[num] = table[num].round(precision)
-        text = render_frame(table, fmt, precision=precision, footer=footer if fmt == "table" else None)
-    if fmt != "table":
-        info(footer[0])
-    write_text(text, output, inputs=(source, dem))
+        write_features(
+            out,
+            fmt,
+            output,
+            layer="area",
+            precision=precision,
+            method=f"{describe_method(method)}; unit {unit}",
+            use_rs=use_rs,
+            inputs=(source, dem),
+        )
+        return
+    write_table(table, fmt, output, precision=precision, display=3, footer=footer, inputs=(source, dem))

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import click
 
-from borderkit.cli.helpers import guard_outputs, notes_to_stderr, write_text
-from borderkit.cli.options import output_opt
+from borderkit.cli.helpers import (
+    TABLE_FORMATS,
+    VECTOR_OUTPUTS,
+    guard_outputs,
+    notes_to_stderr,
+    output_format,
+    write_features,
+    write_table,
+)
+from borderkit.cli.options import output_opt, precision_opt, sequence_opt, use_rs_opt, wide_opt
 
 __all__ = ["claims", "crossings_cmd"]
 
@@ -15,16 +23,18 @@ __all__ = ["claims", "crossings_cmd"]
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table", show_default=True
 )
 @output_opt
-def claims(fmt, output):
+@precision_opt
+@wide_opt
+def claims(fmt, output, precision):
     """Print Sev Lake's share on each side for every baseline rendering and every claim.
 
     \b
     $ borderkit claims
     """
     guard_outputs({"-o": output})
+    fmt = output_format(output, fmt, TABLE_FORMATS)
     from borderkit.claims import lake_shares
     from borderkit.registry import load
-    from borderkit.report import render_frame
 
     lake = load("lakes").set_index("id").geometry["sev-lake"]
     renderings = load("armenia_renderings").set_index("baseline").geometry.to_dict()
@@ -38,7 +48,7 @@ def claims(fmt, output):
         "Share claims are drawn as east-west cuts with Azerbaijan to the north, as the reports describe; "
         "area_between_km2 is the lake area that changes side between the rendering's line and the claim.",
     ]
-    write_text(render_frame(table, fmt, precision=2, footer=footer), output)
+    write_table(table, fmt, output, precision=precision, display=2, footer=footer)
 
 
 @click.command("crossings", short_help="Stretches of a road on the other side of the baseline.")
@@ -48,7 +58,11 @@ def claims(fmt, output):
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]), default="table", show_default=True
 )
 @output_opt
-def crossings_cmd(source, baseline, fmt, output):
+@precision_opt
+@sequence_opt
+@use_rs_opt
+@wide_opt
+def crossings_cmd(source, baseline, fmt, output, precision, sequence, use_rs):
     """List the stretches of each line in SOURCE (default: the bundled roads) outside Armenia.
 
     SOURCE is a layer name, a line file, or - for GeoJSON on stdin.
@@ -57,15 +71,14 @@ def crossings_cmd(source, baseline, fmt, output):
     $ borderkit crossings
     $ borderkit crossings my_m2_road.geojson --baseline soviet_line_osm2017
     """
-    import json
     from pathlib import Path
 
     guard_outputs({"-o": output}, inputs=[source])
+    fmt = output_format(output, fmt, (*TABLE_FORMATS, *VECTOR_OUTPUTS), sequence=sequence)
     from borderkit.claims import crossings
-    from borderkit.io import read_user_geodata, to_feature_collection
+    from borderkit.io import read_user_geodata
     from borderkit.registry import baseline as get_baseline
     from borderkit.registry import layers, load
-    from borderkit.report import render_frame
     from borderkit.validate import check_crs, check_not_empty
 
     if source != "-" and not Path(source).exists():
@@ -80,12 +93,15 @@ def crossings_cmd(source, baseline, fmt, output):
     notes_to_stderr(notes)
     _, armenia = get_baseline(baseline)
     found = crossings(lines, armenia)
-    if fmt == "geojson":
-        write_text(json.dumps(to_feature_collection(found), ensure_ascii=False), output, inputs=(source,))
+    if fmt in VECTOR_OUTPUTS:
+        method = f"stretches outside the baseline {baseline}; lengths geodesic on WGS84"
+        write_features(
+            found, fmt, output, layer="crossings", precision=precision, method=method, use_rs=use_rs, inputs=(source,)
+        )
         return
     table = found.drop(columns="geometry")
     footer = [
         f"{len(found)} stretches outside Armenia ({baseline}); lengths geodesic on WGS84. "
         "The bundled road is NOT surveyed (straight segments through named villages)."
     ]
-    write_text(render_frame(table, fmt, precision=2, footer=footer), output, inputs=(source,))
+    write_table(table, fmt, output, precision=precision, display=2, footer=footer, inputs=(source,))

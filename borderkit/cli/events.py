@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from borderkit.cli.helpers import guard_outputs, write_text
-from borderkit.cli.options import date_handler, output_opt
+from borderkit.cli.helpers import (
+    TABLE_FORMATS,
+    VECTOR_OUTPUTS,
+    guard_outputs,
+    output_format,
+    write_features,
+    write_table,
+)
+from borderkit.cli.options import date_handler, output_opt, precision_opt, sequence_opt, use_rs_opt, wide_opt
 from borderkit.events import EVENT_TYPES
 
 __all__ = ["events"]
@@ -21,7 +26,11 @@ __all__ = ["events"]
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]), default="table", show_default=True
 )
 @output_opt
-def events(start, end, types, fmt, output):
+@precision_opt
+@sequence_opt
+@use_rs_opt
+@wide_opt
+def events(start, end, types, fmt, output, precision, sequence, use_rs):
     """List the reported incidents: date, type, place, reported distance, who reports it, source.
 
     Conflicting accounts of one incident are separate rows linked by ``linked_to``:
@@ -29,18 +38,18 @@ def events(start, end, types, fmt, output):
 
     \b
     $ borderkit events --from 2021-05-01 --to 2021-05-31
-    $ borderkit events --type checkpoint/blockade --format geojson -o checkpoints.geojson
+    $ borderkit events --type checkpoint/blockade -o checkpoints.gpkg
+    $ borderkit events --wide
     """
     guard_outputs({"-o": output})
+    fmt = output_format(output, fmt, (*TABLE_FORMATS, *VECTOR_OUTPUTS), sequence=sequence)
     from borderkit.events import select_events
     from borderkit.registry import load
-    from borderkit.report import render_frame
 
     chosen = select_events(load("events"), start=start, end=end, types=types)
-    if fmt == "geojson":
-        from borderkit.io import to_feature_collection
-
-        write_text(json.dumps(to_feature_collection(chosen), ensure_ascii=False), output)
+    if fmt in VECTOR_OUTPUTS:
+        method = "as reported (sources per row); distance_to_line_km geodesic on WGS84"
+        write_features(chosen, fmt, output, layer="events", precision=precision, method=method, use_rs=use_rs)
         return
     cols = [
         "date",
@@ -65,4 +74,4 @@ def events(start, end, types, fmt, output):
         "position 'area-named': the report names only a town, province or area; its point marks that area, "
         "not a position, so no distance is computed for it.",
     ]
-    write_text(render_frame(table.reset_index(drop=True), fmt, precision=1, footer=footer), output)
+    write_table(table.reset_index(drop=True), fmt, output, precision=precision, display=1, footer=footer)

@@ -12,15 +12,35 @@ import click
 
 from borderkit.errors import UsageError
 
-__all__ = ["info", "guard_outputs", "write_text", "notes_to_stderr", "check_output_path"]
+__all__ = [
+    "info",
+    "guard_outputs",
+    "output_format",
+    "write_text",
+    "write_table",
+    "write_features",
+    "command_line",
+    "notes_to_stderr",
+    "check_output_path",
+    "TABLE_FORMATS",
+    "VECTOR_OUTPUTS",
+]
 
 #: Files that belong to a Shapefile besides the ``.shp``: writing over one corrupts the input.
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
 
-#: The file name endings an output in a fixed format must have: (what, endings).
-_PNG = ("a PNG", (".png",))
-_GEOTIFF = ("a GeoTIFF", (".tif", ".tiff"))
-_HTML = ("an HTML map", (".html", ".htm"))
+#: The file name endings an output in a fixed format must have: (what, endings), from
+#: :data:`borderkit.io.OUTPUT_FORMATS` (imported late: io pulls in geopandas).
+_FIXED = {
+    "png": ("a PNG", (".png",)),
+    "geotiff": ("a GeoTIFF", (".tif", ".tiff")),
+    "html": ("an HTML map", (".html", ".htm")),
+}
+_PNG, _GEOTIFF, _HTML = _FIXED["png"], _FIXED["geotiff"], _FIXED["html"]
+#: Formats of commands that print tables; commands with features add :data:`VECTOR_OUTPUTS`.
+TABLE_FORMATS = ("table", "csv", "json", "markdown")
+#: The vector formats ``-o`` can pick by its ending (see :data:`borderkit.io.OUTPUT_FORMATS`).
+VECTOR_OUTPUTS = ("geojson", "geojsonseq", "gpkg", "parquet", "fgb")
 #: Option -> format, whatever the command.
 _OPTION_FORMATS = {"--png": _PNG, "--probability-raster": _GEOTIFF}
 #: (command path, option) -> format, for options such as -o whose format depends on the command.
@@ -327,3 +347,168 @@ def info(message: str) -> None:
     if (obj or {}).get("verbosity", 0) < 0:
         return
     click.echo(message, err=True)
+
+
+def command_line() -> str:
+    """Return the command line as the user typed it (``borderkit zones --format geojson``), for provenance."""
+    import shlex
+
+    ctx = click.get_current_context(silent=True)
+    argv = ctx.find_root().meta.get("borderkit.argv") if ctx is not None else None
+    return shlex.join(["borderkit", *(sys.argv[1:] if argv is None else argv)])
+
+
+def _given(name: str) -> bool:
+    """Whether the running command's option ``name`` was given (not its default)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or name not in ctx.params:
+        return False
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _allowed_endings(writes: Iterable[str]) -> str:
+    from borderkit.io import OUTPUT_FORMATS
+
+    return ", ".join(e for name in writes for e in OUTPUT_FORMATS[name].endings)
+
+
+def output_format(output: str | None, fmt: str, writes: Iterable[str], *, sequence: bool = False) -> str:
+    """Return the format to write: the one ``-o``'s file ending names, else ``--format``.
+
+    ``-o zones.gpkg`` writes a GeoPackage, ``-o zones.csv`` CSV; a name without an ending
+    (``out``, ``/dev/stdout``, a FIFO) is written as ``--format`` says. Call it right after
+    :func:`guard_outputs`, before any work.
+
+    Parameters
+    ----------
+    output
+        The ``-o`` path, or None (stdout: ``--format`` decides).
+    fmt
+        The ``--format`` value (the command's parameter must be named ``fmt``).
+    writes
+        The formats this command can write, names from :data:`borderkit.io.OUTPUT_FORMATS`.
+    sequence
+        ``--sequence`` was given: GeoJSON becomes a GeoJSON text sequence.
+
+    Raises
+    ------
+    UsageError
+        (exit 2) The name ends in something this command cannot write (``.shp``, ``.svg``,
+        ``.gpkg`` for a table); the name and the file it reaches (a link) end differently;
+        or ``--format`` / ``--sequence`` was given and says otherwise than the ending.
+    """
+    from borderkit.io import file_ending, format_of_ending, resolve_output
+
+    writes = tuple(writes)
+    if sequence and fmt == "geojson":
+        fmt = "geojsonseq"
+    if output is None:
+        return fmt
+    res = resolve_output(output)
+    names = dict.fromkeys([os.path.basename(output), *([os.path.basename(res.target)] if res.target else [])])
+    picked: dict[str, str] = {}
+    command = " ".join(["borderkit", *_command_path()])
+    for name in names:
+        ending = file_ending(name)
+        if not ending:
+            continue
+        found = format_of_ending(ending)
+        if found is None or found.name not in writes:
+            what = f"{found.what}, which {command} does not write" if found else "a format borderkit does not write"
+            raise UsageError(
+                f"-o {output!r} ends in {ending!r}: {what}. Allowed endings: {_allowed_endings(writes)}; "
+                "or a name without an ending, written as --format says. Choose a name with one of these endings."
+            )
+        picked[name] = found.name
+    if len(set(picked.values())) > 1:
+        raise UsageError(
+            f"-o {output!r} reaches {res.target!r}, and the two names end in different formats. "
+            "Give the path of the file itself, with the ending of the format you want."
+        )
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and res.kind not in ("stdout", "stderr"):
+        from borderkit.report import table_width
+
+        ctx.with_resource(table_width(None))  # a table written to a file is never cut to the terminal
+    if not picked:
+        return fmt
+    chosen = next(iter(picked.values()))
+    from borderkit.io import OUTPUT_FORMATS
+
+    given = None
+    if sequence and chosen != "geojsonseq":
+        given, fmt = "--sequence", "geojsonseq"
+    elif _given("fmt") and chosen != fmt and {chosen, fmt} != {"geojson", "geojsonseq"}:
+        given = f"--format {fmt}"
+    if given is not None:
+        raise UsageError(
+            f"{given} and -o {output!r} disagree: the file name says {OUTPUT_FORMATS[chosen].what}. "
+            f"Drop {given} (the file name picks the format) or end the name in "
+            f"{' or '.join(OUTPUT_FORMATS[fmt].endings)}."
+        )
+    return chosen
+
+
+def write_table(
+    table,
+    fmt: str,
+    output: str | None,
+    *,
+    precision: int = -1,
+    display: int = 3,
+    footer: list[str] | None = None,
+    inputs: tuple = (),
+) -> None:
+    """Render a table in ``fmt`` and write it: the one rounding policy for tables.
+
+    ``--precision N`` (N >= 0) rounds every number, in every format. Without it (-1), CSV
+    and JSON are written unrounded and tables and Markdown show ``display`` decimals.
+    Footer lines go into tables and Markdown only.
+    """
+    from borderkit.report import render_frame
+
+    if precision >= 0:
+        table = table.copy()
+        numbers = table.select_dtypes("number").columns
+        table[numbers] = table[numbers].round(precision)
+    shown = precision if precision >= 0 else display
+    text = render_frame(table, fmt, precision=shown, footer=footer if fmt in ("table", "markdown") else None)
+    write_text(text, output, inputs=inputs)
+
+
+def write_features(
+    gdf,
+    fmt: str,
+    output: str | None,
+    *,
+    layer: str,
+    precision: int = -1,
+    method: str | None = None,
+    sources: Iterable[str] = (),
+    use_rs: bool = False,
+    inputs: tuple = (),
+) -> None:
+    """Write features in a vector format (:func:`borderkit.io.encode_vector`) to ``output`` or stdout.
+
+    Every file carries its provenance (:func:`borderkit.io.provenance`): the version, the
+    case, this command line, the time, ``method`` and the sources (``sources`` and the
+    features' own ``source`` column).
+    """
+    from borderkit.io import OUTPUT_FORMATS, encode_vector, provenance, write_output
+
+    keys = list(sources)
+    if "source" in gdf.columns:
+        keys += [str(k) for k in gdf["source"].dropna().unique()]
+    record = provenance(command=command_line(), method=method, sources=keys)
+    data = encode_vector(gdf, fmt, layer=layer, precision=precision, record=record, use_rs=use_rs)
+    if output is None:
+        if fmt not in ("geojson", "geojsonseq"):
+            raise UsageError(
+                f"{OUTPUT_FORMATS[fmt].what} is a binary file: give -o FILE{OUTPUT_FORMATS[fmt].endings[0]}."
+            )
+        click.echo(data, nl=False)
+        return
+    guard_outputs({"-o": output}, inputs=inputs)
+    write_output(output, data)
+    info(f"wrote {output}")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from borderkit.cli.helpers import guard_outputs, write_text
-from borderkit.cli.options import output_opt
+from borderkit.cli.helpers import VECTOR_OUTPUTS, guard_outputs, output_format, write_features, write_text
+from borderkit.cli.options import output_opt, precision_opt, sequence_opt, use_rs_opt, wide_opt
 
 __all__ = ["layers"]
 
 
 @click.group("layers", invoke_without_command=True, short_help="List the curated layers.")
+@wide_opt
 @click.pass_context
 def layers(ctx: click.Context) -> None:
     """List the curated layers: name, kind, rows, sources and licence.
@@ -40,24 +39,41 @@ def layers(ctx: click.Context) -> None:
     write_text(text_table(pd.DataFrame(rows), footer=footer), None)
 
 
-@layers.command("show", short_help="Write a layer as GeoJSON.")
+@layers.command("show", short_help="Write a layer as GeoJSON (or GeoPackage, GeoParquet...).")
 @click.argument("name")
 @output_opt
-def show(name: str, output: str | None) -> None:
-    """Write layer NAME as a GeoJSON FeatureCollection to stdout or to FILE.
+@precision_opt
+@sequence_opt
+@use_rs_opt
+def show(name: str, output: str | None, precision: int, sequence: bool, use_rs: bool) -> None:
+    """Write layer NAME as a GeoJSON FeatureCollection to stdout, or to FILE in the format its name says.
 
     \b
     $ borderkit layers show places | jq '.features | length'
+    $ borderkit layers show enclaves -o enclaves.gpkg
+    $ borderkit layers show events --sequence | fio collect
     """
     guard_outputs({"-o": output})
-    from borderkit.io import to_feature_collection
+    fmt = output_format(output, "geojson", VECTOR_OUTPUTS, sequence=sequence)
+    from borderkit.registry import layers as registry_layers
     from borderkit.registry import load
 
-    text = json.dumps(to_feature_collection(load(name)), ensure_ascii=False)
-    write_text(text, output)
+    entry = registry_layers().query_name(name)
+    method = f"bundled layer {entry['name']!r} as curated ({entry['attribution']}); licence {entry['license']}"
+    write_features(
+        load(entry["name"]),
+        fmt,
+        output,
+        layer=entry["name"],
+        precision=precision,
+        method=method,
+        sources=entry["sources"],
+        use_rs=use_rs,
+    )
 
 
 @layers.command("sources", short_help="List the sources registry.")
+@wide_opt
 def sources_cmd() -> None:
     """List every source a feature can cite: key, title, publisher, date, licence."""
     from borderkit.registry import sources

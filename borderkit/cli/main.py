@@ -9,10 +9,13 @@ import click
 
 from borderkit import __version__
 from borderkit.cli.area import area
+from borderkit.cli.case import case_cmd
+from borderkit.cli.cite import cite
 from borderkit.cli.claims import claims, crossings_cmd
 from borderkit.cli.events import events
 from borderkit.cli.layers import layers
 from borderkit.cli.map import map_cmd
+from borderkit.cli.observed import observed_cmd
 from borderkit.cli.reconcile import reconcile_cmd
 from borderkit.cli.terrain import terrain
 from borderkit.cli.zones import timeline_cmd, zones_cmd
@@ -37,6 +40,13 @@ class BorderkitGroup(click.Group):
     Usage errors exit 2, runtime errors exit 1, and no traceback is shown unless ``-v``
     was given twice.
     """
+
+    def make_context(self, info_name, args, parent=None, **extra):  # noqa: D102
+        # Keep the arguments as given: every output records the command that made it.
+        argv = list(args)
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta["borderkit.argv"] = argv
+        return ctx
 
     def invoke(self, ctx: click.Context):  # noqa: D102
         try:
@@ -66,9 +76,16 @@ class BorderkitGroup(click.Group):
 @click.group(cls=BorderkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", "verbose", count=True, help="More log output (repeat for debug).")
 @click.option("-q", "--quiet", "quiet", count=True, help="Less log output.")
+@click.option(
+    "--case",
+    "case",
+    default=None,
+    metavar="PATH",
+    help="Case folder to work on (default: BORDERKIT_CASE, else the bundled case).",
+)
 @click.version_option(__version__, prog_name="borderkit")
 @click.pass_context
-def main(ctx: click.Context, verbose: int, quiet: int) -> None:
+def main(ctx: click.Context, verbose: int, quiet: int, case: str | None) -> None:
     """Map and measure a contested border (bundled: Armenia-Azerbaijan since 2021).
 
     Every figure borderkit prints says how it was computed.
@@ -76,6 +93,12 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     verbosity = verbose - quiet
     logging.basicConfig(stream=sys.stderr, level=max(10, 30 - 10 * verbosity))
     ctx.obj = {"verbosity": verbosity}
+    if case is not None:
+        from borderkit import case as cases
+
+        previous = cases.chosen()
+        cases.use_case(case)
+        ctx.call_on_close(lambda: cases.use_case(previous))  # a library caller's case outlives the command
 
 
 main.add_command(layers)
@@ -83,8 +106,11 @@ main.add_command(area)
 main.add_command(events)
 main.add_command(zones_cmd)
 main.add_command(timeline_cmd)
+main.add_command(observed_cmd)
 main.add_command(claims)
 main.add_command(crossings_cmd)
 main.add_command(reconcile_cmd)
 main.add_command(map_cmd)
 main.add_command(terrain)
+main.add_command(cite)
+main.add_command(case_cmd)

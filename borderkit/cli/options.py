@@ -7,7 +7,10 @@
 ``fix_opt``         ``--fix``: repair invalid geometries with make_valid
 ``swap_xy_opt``     ``--swap-xy``: swap x/y of an input given as lat/lon
 ``axis_check_opt``  ``--axis-check/--no-axis-check``
-``precision_opt``   ``--precision N``: decimals in output (-1 = no rounding)
+``precision_opt``   ``--precision N``: decimals of every number written (-1 = no rounding)
+``sequence_opt``    ``--sequence/--collection``: GeoJSON as one feature per line
+``use_rs_opt``      ``--rs/--no-rs``: start each feature of a sequence with RS
+``wide_opt``        ``--wide``: tables show every column and cell in full
 ``max_memory_opt``  ``--max-memory SIZE``: memory limit for one job (8G, 512M)
 ``date_handler``    callback for date options: YYYY-MM-DD (or YYYY-MM), else exit 2
 ==================  =========================================================
@@ -31,6 +34,9 @@ __all__ = [
     "swap_xy_opt",
     "axis_check_opt",
     "precision_opt",
+    "sequence_opt",
+    "use_rs_opt",
+    "wide_opt",
     "max_memory_opt",
     "FiniteFloat",
     "LonLat",
@@ -57,12 +63,45 @@ axis_check_opt = click.option(
     show_default=True,
     help="Stop when the input looks like lat/lon swapped.",
 )
+# The flag names and defaults are cligj's (rasterio, fiona), so fio pipelines work both ways:
+# ``fio cat x.gpkg | borderkit area -`` and ``borderkit zones --format geojson --sequence | fio collect``.
 precision_opt = click.option(
     "--precision",
     type=click.IntRange(-1, 15),
-    default=3,
+    default=-1,
     show_default=True,
-    help="Decimal places in tables (-1: no rounding).",
+    help="Round every number written (coordinates, areas) to N decimals. -1: no rounding in CSV, JSON "
+    "and geodata files; tables then show their usual decimals.",
+)
+sequence_opt = click.option(
+    "--sequence/--collection",
+    default=False,
+    show_default=True,
+    help="GeoJSON as a sequence of features, one per line (for fio), or one FeatureCollection.",
+)
+use_rs_opt = click.option(
+    "--rs/--no-rs",
+    "use_rs",
+    default=False,
+    show_default=True,
+    help="With --sequence: start each feature with RS (0x1E), as RFC 8142 says.",
+)
+
+
+def _wide_handler(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """Show tables in full for the rest of the command (``--wide``)."""
+    if value:
+        from borderkit.report import table_width
+
+        ctx.with_resource(table_width(None))
+
+
+wide_opt = click.option(
+    "--wide",
+    is_flag=True,
+    expose_value=False,
+    callback=_wide_handler,
+    help="Show every column and cell of tables in full, however wide the terminal.",
 )
 
 

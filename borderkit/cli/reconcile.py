@@ -63,10 +63,17 @@ __all__ = ["reconcile_cmd"]
     default=None,
     help="Write the share of samples covering each 200 m cell (last date) as a GeoTIFF.",
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Run the Monte Carlo on this dask.distributed scheduler, e.g. tcp://10.0.0.5:8786 "
+    "(default: $BORDERKIT_SCHEDULER, else every core of this machine; see docs/cluster.md).",
+)
 @output_opt
 @max_memory_opt
 def reconcile_cmd(
-    figures_path, estimates_path, samples, seed, null, resamples, fmt, probability_raster, output, max_memory
+    figures_path, estimates_path, samples, seed, null, resamples, fmt, probability_raster, scheduler, output, max_memory
 ):
     """One account of the published area figures: components, totals, outliers and what may explain them.
 
@@ -115,8 +122,9 @@ def reconcile_cmd(
     band = None
     if samples:
         from borderkit.calibrate import figure_band
+        from borderkit.parallel import use_scheduler
 
-        with click.progressbar(length=samples, label="Monte Carlo", file=sys.stderr) as bar:
+        with use_scheduler(scheduler), click.progressbar(length=samples, label="Monte Carlo", file=sys.stderr) as bar:
             band, result = figure_band(
                 account,
                 table,

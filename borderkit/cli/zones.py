@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import textwrap
-
 import click
 
-from borderkit.cli.helpers import guard_outputs, info, write_text
-from borderkit.cli.options import date_handler, output_opt
+from borderkit.cli.helpers import (
+    TABLE_FORMATS,
+    VECTOR_OUTPUTS,
+    guard_outputs,
+    info,
+    output_format,
+    write_features,
+    write_table,
+)
+from borderkit.cli.observed import observed_given, observed_options, observed_source_opt, run_observed
+from borderkit.cli.options import date_handler, output_opt, precision_opt, sequence_opt, use_rs_opt, wide_opt
 
 __all__ = ["zones_cmd", "timeline_cmd"]
-
-#: Width the footers are wrapped to (a 100-column terminal).
-WIDTH = 100
 
 baseline_opt = click.option(
     "--baseline",
@@ -40,10 +43,6 @@ def _frames(baseline_name: str, raw: bool):
     return cal.zones, [*cal.notes, f"These are {MODEL_NOTE}."]
 
 
-def _wrap(lines: list[str]) -> list[str]:
-    return [textwrap.fill(x, WIDTH, subsequent_indent="  ", break_on_hyphens=False) for x in lines]
-
-
 @click.command("zones", short_help="Modelled zones, calibrated to the account (illustrative extents).")
 @click.option(
     "--date", "on", default=None, callback=date_handler, help="Only the zones in force on this date (YYYY-MM-DD)."
@@ -61,25 +60,34 @@ def _wrap(lines: list[str]) -> list[str]:
     "--format", "fmt", type=click.Choice(["table", "geojson", "json", "csv"]), default="table", show_default=True
 )
 @output_opt
-def zones_cmd(on, baseline, raw, check, breakdown, fmt, output):
+@precision_opt
+@sequence_opt
+@use_rs_opt
+@wide_opt
+def zones_cmd(on, baseline, raw, check, breakdown, fmt, output, precision, sequence, use_rs):
     """Draw the zone of every sector (or those in force on --date), calibrated to the account.
 
     A sector is land a source reports taken: a ribbon along the stretch it names, or a
-    salient of the front width and depth it states. Each component's zones are scaled
+    salient towards the place it names, with the depth and width its sources report where
+    they report them (the dimensions column says which). Each component's zones are scaled
     until its new land measures the account's area for it ('borderkit reconcile'): an
     illustrative extent, not a surveyed line. --raw draws the stated parameters instead.
 
     \b
     $ borderkit zones --date 2022-12-31
     $ borderkit zones --raw --format csv
-    $ borderkit zones --baseline soviet_line_ne10m --format geojson -o zones.geojson
+    $ borderkit zones --baseline soviet_line_ne10m -o zones.gpkg
+    $ borderkit zones --format geojson --sequence | fio collect
     """
     guard_outputs({"-o": output})
+    tables_only = check or breakdown
+    fmt = output_format(
+        output, fmt, TABLE_FORMATS if tables_only else (*TABLE_FORMATS, *VECTOR_OUTPUTS), sequence=sequence
+    )
     import shapely
 
     from borderkit.measure import area
-    from borderkit.report import render_frame
-    from borderkit.zones import active
+    from borderkit.zones import MODEL_NOTE, active
 
     frame, notes = _frames(baseline, raw)
     if check:
@@ -93,14 +101,16 @@ def zones_cmd(on, baseline, raw, check, breakdown, fmt, output):
             "Area-named events (the report names only a town or province) are not positions and are skipped.",
             "distance_to_line_km: computed geodesic distance; stated_depth_km: what the report says.",
         ]
-        write_text(render_frame(table, "table" if fmt == "geojson" else fmt, precision=2, footer=footer), output)
+        shown = "table" if fmt in VECTOR_OUTPUTS else fmt
+        write_table(table, shown, output, precision=precision, display=2, footer=footer)
         return
     if on:
         frame = frame[active(frame, on)].reset_index(drop=True)
-    if fmt == "geojson":
-        from borderkit.io import to_feature_collection
-
-        write_text(json.dumps(to_feature_collection(frame), ensure_ascii=False), output)
+    if fmt in VECTOR_OUTPUTS and not breakdown:
+        method = (
+            f"{MODEL_NOTE}; {'raw geometry (the prior)' if raw else 'calibrated to the account'}; baseline {baseline}"
+        )
+        write_features(frame, fmt, output, layer="zones", precision=precision, method=method, use_rs=use_rs)
         return
     union = shapely.union_all(frame.geometry.to_numpy()) if len(frame) else shapely.Polygon()
     total = float(area(union)[0])
@@ -113,7 +123,8 @@ def zones_cmd(on, baseline, raw, check, breakdown, fmt, output):
         table.insert(0, breakdown, table.pop("name"))
     else:
         columns = ["id", "component", "parameter_set", "date", "depth_km", "width_km", "area_km2"]
-        table = frame[columns if fmt == "table" else [*columns, "end_date", "extent", "source"]]
+        said = ["dimensions"] if "dimensions" in frame.columns else []  # raw zones are as stated
+        table = frame[[*columns, *said] if fmt == "table" else [*columns, *said, "end_date", "extent", "source"]]
     what = "raw zones" if raw else "calibrated zones"
     empty = list(frame.loc[frame["area_km2"] <= 0, "id"])
     footer = [
@@ -131,7 +142,8 @@ def zones_cmd(on, baseline, raw, check, breakdown, fmt, output):
         ),  # fmt: skip
         "Sectors, their parameter sets, quotes and sources: 'borderkit layers show sectors'.",
     ]
-    write_text(render_frame(table, fmt, precision=2, footer=_wrap(footer) if fmt == "table" else footer), output)
+    shown = "table" if fmt in VECTOR_OUTPUTS else fmt  # --breakdown has no geometry
+    write_table(table, shown, output, precision=precision, display=2, footer=footer)
 
 
 @click.command("timeline", short_help="Area of the calibrated zones by date and province.")
@@ -142,20 +154,29 @@ def zones_cmd(on, baseline, raw, check, breakdown, fmt, output):
 )
 @click.option("--png", type=click.Path(dir_okay=False), default=None, help="Also draw the chart to this PNG.")
 @output_opt
-def timeline_cmd(baseline, raw, fmt, png, output):
+@precision_opt
+@wide_opt
+@observed_source_opt
+@observed_options
+def timeline_cmd(baseline, raw, fmt, png, output, precision, observed_sources, **observed):
     """Print the area of the zones in force on each date a sector starts or ends, by province.
 
     The zones are calibrated to the account, so once every sector of a component is in
     force its land is the account's area for it; --raw shows the raw geometry (the prior).
+    With --observed, measure a monitor's dated control polygons instead ('borderkit observed').
 
     \b
     $ borderkit timeline
     $ borderkit timeline --raw --format csv
     $ borderkit timeline --png timeline.png
+    $ borderkit timeline --observed archive/ --every month --within provinces.gpkg
     """
+    if observed_given(observed_sources):
+        run_observed(observed_sources, fmt=fmt, output=output, precision=precision, png=png, raw=raw, **observed)
+        return
     guard_outputs({"-o": output, "--png": png})
+    fmt = output_format(output, fmt, TABLE_FORMATS)
     from borderkit.registry import load
-    from borderkit.report import render_frame
     from borderkit.zones import timeline
 
     frame, notes = _frames(baseline, raw)
@@ -168,7 +189,7 @@ def timeline_cmd(baseline, raw, fmt, png, output):
         f"province (its share). Baseline {baseline}.",
         *notes,
     ]
-    write_text(render_frame(table, fmt, precision=1, footer=_wrap(footer) if fmt == "table" else footer), output)
+    write_table(table, fmt, output, precision=precision, display=1, footer=footer)
     if png:
         from borderkit.plot import timeline_chart
 

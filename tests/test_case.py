@@ -1,0 +1,140 @@
+"""Cases: a second dispute made with 'case init' from two real neighbours, run through the commands.
+
+The second case is built from the bundled layers' own polygons of two neighbours, so the
+test knows its truth independently: areas against pyproj.Geod, the line against shapely's
+shared boundary. A manifest error must name the file and the setting.
+"""
+
+import json
+
+import pyproj
+import pytest
+import shapely
+
+import borderkit
+from borderkit.case import current, read_case, use_case
+
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def geod_km2(geom) -> float:
+    return abs(GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(geom) if geom.geom_type == "Polygon"
+                                            else geom)[0]) / 1e6  # fmt: skip
+
+
+@pytest.fixture
+def neighbours(tmp_path):
+    """Write two neighbours' polygons (from the bundled countries layer) as the user's files."""
+    countries = borderkit.load("countries").set_index("id")
+    paths = []
+    for fid in ("armenia", "azerbaijan"):
+        path = tmp_path / f"{fid}.geojson"
+        countries.loc[[fid], ["geometry"]].to_file(path)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def new_case(cli, neighbours, tmp_path):
+    folder = tmp_path / "second-case"
+    result = cli("case", "init", folder, "--subject", neighbours[0], "--counterpart", neighbours[1],
+                 "--codes", "AAA", "BBB")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_init_writes_a_case_that_checks_sound(cli, new_case):
+    result = cli("case", "check", new_case)
+    assert result.exit_code == 0, result.output
+    case = read_case(new_case)
+    assert (case.subject.code, case.counterpart.code, case.default_baseline) == ("AAA", "BBB", "line")
+    west, south, east, north = case.study_area
+    assert west < 45 < east and south < 40 < north  # the box holds both territories
+
+
+def test_the_new_case_line_is_the_shared_boundary(new_case):
+    countries = borderkit.load("countries").set_index("id").geometry
+    expected = shapely.intersection(countries["armenia"].boundary, countries["azerbaijan"].boundary)
+    use_case(new_case)
+    try:
+        line = shapely.union_all(borderkit.load("line").geometry.to_numpy())
+    finally:
+        use_case(None)
+    assert line.length == pytest.approx(expected.length, rel=1e-9)
+    assert shapely.hausdorff_distance(line, expected) < 1e-9
+
+
+def test_area_runs_on_the_selected_case_and_matches_geod(cli, new_case):
+    result = cli("--case", new_case, "area", "countries", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r["area_km2"] for r in json.loads(result.stdout)}
+    countries = borderkit.load("countries").set_index("id").geometry
+    assert rows["country-aaa"] == pytest.approx(geod_km2(countries["armenia"]), rel=1e-9)
+    # the command's case does not outlive it: the bundled case is active again
+    assert current().name == "armenia-azerbaijan"
+
+
+def test_environment_variable_selects_a_case(new_case, monkeypatch):
+    monkeypatch.setenv("BORDERKIT_CASE", str(new_case))
+    assert current().subject.code == "AAA"
+    assert set(borderkit.layers()) == {"countries", "line", "territory"}
+
+
+def test_a_command_that_needs_missing_data_says_which_file(cli, new_case):
+    result = cli("--case", new_case, "reconcile", "--samples", "0")
+    assert result.exit_code == 1
+    assert "figures.csv" in result.output and "has only its header" in result.output
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (lambda t: t.replace('role = "subject"', 'role = "victim"'), "role 'victim' is not one of"),
+        (lambda t: t.replace('code = "AAA"', 'code = "aa"'), "code 'aa' is not an ISO 3166 alpha-3 code"),
+        (lambda t: t.replace('role = "subject"', 'role = "other"'), "exactly one party has role 'subject'"),
+        (lambda t: t.replace('default = "line"', 'default = "coast"'), "'default' 'coast' must be one of"),
+        (lambda t: t.replace("bbox = [", "bbox = [200, "), "bbox"),
+        (lambda t: t.replace('layer = "territory"', 'layer = "nowhere"'), "names layer 'nowhere'"),
+        (lambda t: t + "\n[[[", "not valid TOML"),
+    ],
+)
+def test_check_names_the_file_and_the_setting(cli, new_case, edit, says):
+    manifest = new_case / "case.toml"
+    manifest.write_text(edit(manifest.read_text()))
+    result = cli("case", "check", new_case)
+    assert result.exit_code == 1
+    assert "case.toml" in result.output and says in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_finds_a_tampered_layer(cli, new_case):
+    path = new_case / "layers" / "line.geojson"
+    path.write_text(path.read_text().replace("line-1", "line-X"))
+    result = cli("case", "check", new_case)
+    assert result.exit_code == 1 and "layer 'line': sha256 differs" in result.output
+
+
+def test_init_refuses_a_folder_with_data_and_leaves_nothing_behind(cli, neighbours, tmp_path):
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("keep me")
+    result = cli("case", "init", folder, "--subject", neighbours[0], "--counterpart", neighbours[1],
+                 "--codes", "AAA", "BBB")  # fmt: skip
+    assert result.exit_code == 2 and "not an empty folder" in result.output
+    assert [p.name for p in folder.iterdir()] == ["mine.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["taken", *(p.name for p in neighbours)])
+
+
+def test_init_refuses_territories_that_do_not_touch(cli, tmp_path):
+    countries = borderkit.load("countries").set_index("id")
+    a, b = tmp_path / "a.geojson", tmp_path / "b.geojson"
+    countries.loc[["armenia"], ["geometry"]].to_file(a)
+    far = countries.loc[["armenia"], ["geometry"]].translate(xoff=20)
+    far.to_frame("geometry").set_geometry("geometry").to_file(b)
+    result = cli("case", "init", tmp_path / "c", "--subject", a, "--counterpart", b, "--codes", "AAA", "BBB")
+    assert result.exit_code == 2 and "share no boundary" in result.output
+
+
+def test_a_bad_case_option_is_a_usage_error(cli, tmp_path):
+    result = cli("--case", tmp_path, "layers")
+    assert result.exit_code == 2 and "has no case.toml" in result.output
