@@ -22,6 +22,8 @@ __all__ = [
     "sources",
     "explore",
     "observed",
+    "use_case",
+    "current_case",
     "errors",
 ]
 
@@ -35,12 +37,15 @@ _LAZY = {
     "load": "borderkit.registry",
     "sources": "borderkit.registry",
     "explore": "borderkit.render",
+    "use_case": "borderkit.case",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "current_case":
+        return importlib.import_module("borderkit.case").current
     if name == "errors":
         return importlib.import_module("borderkit.errors")
     if name == "observed":  # the module is callable: borderkit.observed(...) is borderkit.observed.observed(...)
