@@ -229,6 +229,7 @@ class FigureResult:
     explanations: tuple[Explanation, ...]
     repeats: str | None = None
     note: str = ""
+    considered: tuple[Explanation, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -480,6 +481,11 @@ def _status(figure: Figure, gap_z: float) -> str:
     return "fits"
 
 
+def _pct(x: float) -> str:
+    """Return a share as a percentage a reader can compare: one decimal below 1%, none above."""
+    return f"{x:.1%}" if abs(x) < 0.01 else f"{x:.0%}"
+
+
 def _within(gap: float, sigma: float) -> str:
     """Say how far inside the outlier line a log gap lies: within the figure's precision, or twice it."""
     return "within its precision" if abs(gap) <= sigma else "within twice its precision (the outlier line)"
@@ -501,11 +507,12 @@ def _note(figure: Figure, fitted: float, status: str) -> str:
     gap = math.log(fitted / figure.value_km2)
     if figure.one_sided:
         return (
-            f"A bound the account does not quite reach: {fitted:.1f} km² for {covers} is {-diff:.0%} below {value}, "
+            f"A bound the account does not quite reach: {fitted:.1f} km² for {covers} is {_pct(-diff)} below {value}, "
             f"{_within(gap, figure.sigma)} (±{figure.sigma:.0%})."
         )
     return (
-        f"The account gives {fitted:.1f} km² for {covers}, {diff:+.0%} from the figure: "
+        f"The account gives {fitted:.1f} km² for {covers}, {'+' if diff >= 0 else '-'}{_pct(abs(diff))} "
+        "from the figure: "
         f"{_within(gap, figure.sigma)} (±{figure.sigma:.0%})."
     )
 
@@ -710,22 +717,47 @@ def _best(fig: Figure, candidates: list[_Candidate]) -> tuple[_Candidate, float,
     return best
 
 
+#: Said of an explanation that rests on the catalogue's link between two figures, not on a number match.
+CATALOGUE_READING = "the catalogue's reading"
+
+
+def _explanation(fig: Figure, mech: Mechanism, best: tuple[_Candidate, float, float], ctx: _Context,
+                 rates: Mapping[str, float]) -> Explanation:  # fmt: skip
+    """Return one mechanism's best candidate as an explanation, with its support and evidence."""
+    cand, value, residual = best
+    phrase, contra = fig.evidence.get(mech.key), fig.against.get(mech.key)
+    later = next((f.id for f in ctx.figures if f.supersedes == fig.id), None)
+    linked = mech.key == "earlier-tally" and later is not None and later in cand.detail
+    support = "contradicted" if contra else "supported" if phrase else "possible"
+    evidence = contra or phrase or (f"{CATALOGUE_READING}: {later} revises it" if linked else None)
+    # a link the catalogue draws reproduces the figure by construction: no base rate measures it
+    rate = None if linked else rates.get(mech.key)
+    return Explanation(mech.key, cand.detail, value, residual, support, evidence, rate)
+
+
 def _explain(ctx: _Context, fig: Figure, superseded: set[str], rates: Mapping[str, float]) -> list[Explanation]:
-    """Return the mechanisms that reproduce an outlier within :data:`Z_EXPLAINS`, best first."""
+    """Return the mechanisms that reproduce an outlier within :data:`Z_EXPLAINS`, best first.
+
+    A source's own words make an explanation ``supported`` (or ``contradicted``); a link the
+    catalogue draws between two figures (``supersedes``) is cited as the catalogue's reading
+    and stays ``possible``: it is an analyst's judgement, not the source's words.
+    """
     found = []
     for mech in MECHANISMS:
         best = _best(fig, mech.candidates(ctx, fig))
-        if best is None or abs(best[2]) > Z_EXPLAINS:
-            continue
-        cand, value, residual = best
-        phrase = fig.evidence.get(mech.key)
-        contra = fig.against.get(mech.key)
-        by_data = mech.key == "earlier-tally" and fig.id in superseded
-        support = "contradicted" if contra else "supported" if phrase or by_data else "possible"
-        later = next((f.id for f in ctx.figures if f.supersedes == fig.id), None)
-        evidence = contra or phrase or (f"the catalogue: {later} supersedes it" if by_data else None)
-        found.append(Explanation(mech.key, cand.detail, value, residual, support, evidence, rates.get(mech.key)))
+        if best is not None and abs(best[2]) <= Z_EXPLAINS:
+            found.append(_explanation(fig, mech, best, ctx, rates))
     return sorted(found, key=lambda e: (SUPPORTS.index(e.support), abs(e.residual)))
+
+
+def _considered(ctx: _Context, fig: Figure, rates: Mapping[str, float], n: int = 3) -> tuple[Explanation, ...]:
+    """Return the nearest candidates of the mechanisms that do not explain an outlier: what was tried, how far off."""
+    tried = []
+    for mech in MECHANISMS:
+        best = _best(fig, mech.candidates(ctx, fig))
+        if best is not None and abs(best[2]) > Z_EXPLAINS:
+            tried.append(_explanation(fig, mech, best, ctx, rates))
+    return tuple(sorted(tried, key=lambda e: abs(e.residual))[:n])
 
 
 # ----------------------------------------------------------------------------- uncertainty
@@ -740,6 +772,13 @@ def _kept(problem: _Problem, theta: np.ndarray) -> np.ndarray:
     return (np.abs(problem.gap(fitted) / problem.sigma) <= Z_OUTLIER).astype(float)
 
 
+def _robust_fit(problem: _Problem, weights: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+    """Return the log areas of a robust fit with these weights, refitted without the outliers it finds."""
+    theta = problem.solve(weights, x0=x0)
+    kept = _kept(problem, theta) * weights
+    return problem.solve(kept, x0=theta) if (kept != weights).any() else theta
+
+
 def _refits(
     problem: _Problem, theta: np.ndarray, resamples: int, rng: np.random.Generator, kept: np.ndarray
 ) -> np.ndarray:
@@ -747,15 +786,17 @@ def _refits(
 
     Resampling draws the figures with replacement (weights = counts) and, for each
     replicate, the prior's centre anywhere in its range, so a component no figure bears on
-    spans its geometric range instead of collapsing to one value. Outliers (``kept`` 0)
-    stay out of every refit.
+    spans its geometric range instead of collapsing to one value. Each leave-one-out refit
+    decides its outliers afresh (without the 60.06, say, a figure the full account rejects
+    may fit, and the interval must show that); the resamplings keep the full account's
+    outlier set (``kept``), so their spread is given that set.
     """
     m = len(problem.figures)
     rows = []
     for i in range(m):
-        weights = kept.copy()
+        weights = np.ones(m)
         weights[i] = 0.0
-        rows.append(problem.solve(weights, x0=theta))
+        rows.append(_robust_fit(problem, weights, theta))
     for _ in range(resamples):
         weights = rng.multinomial(m, np.full(m, 1 / m)).astype(float) * kept
         centers = rng.uniform(problem.prior_lo, problem.draw_hi)
@@ -889,9 +930,11 @@ def _figure_results(figures: Sequence[Figure], ctx: _Context, null: int, seed: i
         shown, gap = _z(f, fitted)
         status = _status(f, gap)
         explanations: tuple[Explanation, ...] = ()
+        considered: tuple[Explanation, ...] = ()
         if status == "outlier":
             rates = figure_base_rates(ctx, f, null, np.random.default_rng([seed, 3, i])) if null > 0 else {}
             explanations = tuple(_explain(ctx, f, superseded, rates))
+            considered = _considered(ctx, f, rates)
         out.append(
             FigureResult(
                 id=f.id,
@@ -907,6 +950,7 @@ def _figure_results(figures: Sequence[Figure], ctx: _Context, null: int, seed: i
                 explanations=explanations,
                 repeats=f.repeats,
                 note=_note(f, fitted, status),
+                considered=considered,
             )
         )
     return tuple(out)
@@ -938,10 +982,8 @@ def build_account(
     """
     geometry = geometry or {}
     problem = _Problem(components, figures)
-    theta = problem.solve()
+    theta = _robust_fit(problem, np.ones(len(problem.figures)))
     kept = _kept(problem, theta)
-    if not kept.all():
-        theta = problem.solve(kept, x0=theta)
     leaf_samples = _refits(problem, theta, resamples, np.random.default_rng([seed, 1]), kept)
     parts = expansion(components)
     columns = {c: i for i, c in enumerate(problem.ids)}

@@ -6,15 +6,29 @@ calls the model; it draws nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from borderkit.errors import UsageError
 from borderkit.events import parse_date
 
-__all__ = ["DEFAULT_LAYERS", "map_frames", "load_user_layer", "user_layers", "terrain_overlays"]
+__all__ = [
+    "DEFAULT_LAYERS",
+    "latest_date",
+    "map_frames",
+    "headline",
+    "state_on",
+    "map_labels",
+    "party_names",
+    "default_labels",
+    "zone_label",
+    "load_user_layer",
+    "user_layers",
+    "terrain_overlays",
+]
 
 DEFAULT_LAYERS = (
     "countries",
@@ -31,10 +45,23 @@ DEFAULT_LAYERS = (
 )
 
 
-def _horizon(events: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame) -> str:
-    """Return the last date any dated feature starts, plus half a year: where the time axis ends."""
-    last = max(parse_date(d) for d in [*events["date"], *sectors["date"]])
-    return (last + dt.timedelta(days=183)).isoformat()
+def latest_date(*frames: gpd.GeoDataFrame) -> str:
+    """Return the latest date any feature carries (its ``date`` or ``end_date``): where the time axis ends.
+
+    The map's default date is a date the data holds, never "today" or an offset from it, so
+    the same data always gives the same map.
+    """
+    days = [
+        parse_date(d)
+        for gdf in frames
+        for col in ("date", "end_date")
+        if col in gdf
+        for d in gdf[col]
+        if isinstance(d, str) and d
+    ]
+    if not days:
+        raise UsageError("No dated features: the map needs at least one event or zone with a date.")
+    return max(days).isoformat()
 
 
 def load_user_layer(
@@ -104,10 +131,18 @@ def map_frames(
     """Return (frames, attributions, summary) for a map on ``date`` (or the whole timeline).
 
     Zones and events get ``start``/``end`` so the renderer can put them on a time slider
-    when no date is given; with a date, only what is in force on it is kept.
+    when no date is given; with a date, only what is in force on it is kept. Open-ended
+    features end on the latest date the data holds (:func:`latest_date` of the events and
+    zones, or a later published figure's date), the slider's last day.
+
+    ``summary`` is the map's headline (:func:`headline`): the account of the published
+    figures on each date, the figures with their scopes and statuses, the date shown
+    first (``date``, else the latest dated feature) and, with ``samples`` and a ``date``,
+    the Monte Carlo band of the drawn zones on that date.
     """
     from borderkit.calibrate import account_zones
-    from borderkit.registry import estimates, load
+    from borderkit.reconcile import reconcile
+    from borderkit.registry import components, figures, load
     from borderkit.registry import layers as registry_layers
     from borderkit.zones import active
 
@@ -117,59 +152,237 @@ def map_frames(
     names = [n if n == "zones" else registry.query_name(n)["name"] for n in (layers or DEFAULT_LAYERS)]
     if date is not None:
         parse_date(date, "--date")
-    events, sectors = load("events"), load("sectors")
-    horizon = _horizon(events, sectors)
-    on = date or horizon
-    calibrated = account_zones()  # zones drawn at the account's areas (illustrative extents), not raw defaults
+    account = reconcile(null=0, renderings=False)  # the intervals the headline shows; no base rates needed
+    calibrated = account_zones(account=account)  # zones at the account's areas (illustrative extents)
+    events = load("events")
+    # the last day anything is dated: a feature, or a published figure the headline shows
+    last = max([latest_date(events, calibrated.zones), *(f.date.isoformat() for f in account.figures)])
+    on = date or last
     frames: dict[str, gpd.GeoDataFrame] = {}
     attributions: list[str] = []
     for name in names:
         if name == "zones":
-            z = calibrated.zones
-            z = z.assign(start=z["date"], end=[e if isinstance(e, str) and e else horizon for e in z["end_date"]])
+            z = _zone_extents(calibrated)
+            z = z.assign(start=z["date"], end=[e if isinstance(e, str) and e else last for e in z["end_date"]])
             frames[name] = z[active(z, on)] if date else z
             attributions.append(
                 "zones modelled by borderkit from sourced sectors, calibrated to its account of the published "
                 "figures (illustrative extents)"
             )
             continue
-        gdf = load(name)
+        gdf = events if name == "events" else load(name)
         if name == "events":
-            gdf = gdf.assign(start=gdf["date"], end=horizon)
+            gdf = gdf.assign(start=gdf["date"], end=last)
             gdf = gdf[gdf["date"].map(parse_date) <= parse_date(on)] if date else gdf
         frames[name] = gdf
         attributions.append(registry[name]["attribution"])
     more, credits = user_layers(add)
     frames.update(more)
     attributions += credits
-    import shapely
-
-    from borderkit.measure import area
-
-    z = calibrated.zones
-    footprint = shapely.union_all(z.geometry.to_numpy()[active(z, on)])
-    summary = {
-        "date": on,
-        "area_km2": float(area(footprint)[0]) if not footprint.is_empty else 0.0,
-        "how": "Illustrative extent (modelled zones, not surveyed lines): geodesic area (WGS84) of the zones in "
-        "force, each episode's zones calibrated to the account of the published figures ("
-        + "; ".join(f"{c.component} {c.target_km2:.1f} km²" for c in calibrated.components)
-        + "); baseline: Soviet-era line (WOF 2024).",
-        "estimates": [
-            f"{r['qualifier']} {r['value']:g} km² — {r['who']} ({r['date']})"
-            for _, r in estimates().sort_values("date").iterrows()
-        ],
-        "samples": samples,
-        "seed": seed,
-        "band": None,
-    }
-    if samples:
+    if not frames:
+        raise UsageError("No layers to draw. Give --layers with at least one layer name.")
+    summary = headline(account, components(), figures(), names=party_names())
+    summary.update(date=on, how=_zones_note(calibrated), samples=samples, seed=seed, band=None)
+    if samples and date:
         from borderkit.calibrate import date_band
 
         summary["band"] = date_band(on, samples=samples, seed=seed).iloc[0].to_dict()
-    if not frames:
-        raise UsageError("No layers to draw. Give --layers with at least one layer name.")
     return frames, attributions, summary
+
+
+def party_names() -> dict[str, str]:
+    """Return each party's name by ISO code: the case manifest's, else the countries layer's."""
+    try:
+        from borderkit.case import current
+
+        return {p.code: p.name for p in current().parties}
+    except (ImportError, AttributeError):  # a checkout without case manifests
+        from borderkit.registry import load
+
+        countries = load("countries")
+        return dict(zip(countries["claimant"], countries["name"], strict=True))
+
+
+def _zone_extents(calibrated) -> gpd.GeoDataFrame:
+    """Return the calibrated zones with ``extent`` in words: what each drawn shape stands for."""
+    targets = {c.component: c.target_km2 for c in calibrated.components}
+    z = calibrated.zones.copy()
+    z["extent"] = [
+        f"illustrative extent, calibrated to {targets[c]:.1f} km² (account, {c})"
+        if c in targets and e == "calibrated"
+        else e
+        for c, e in zip(z["component"], z.get("extent", pd.Series([""] * len(z))), strict=True)
+    ]
+    return z
+
+
+def _zones_note(calibrated) -> str:
+    """Return the sentence under the headline: what the zones are and what they are calibrated to."""
+    drawn = "; ".join(f"{c.component} {c.target_km2:.1f} km²" for c in calibrated.components)
+    return (
+        "Zones are illustrative extents (modelled from sourced sectors, not surveyed lines), "
+        f"calibrated to the account ({drawn})."
+    )
+
+
+def zone_label(components: pd.DataFrame) -> str:
+    """Return the zones' legend label in plain words, from the components table.
+
+    "Land taken since May 2021 (illustrative, calibrated)": the start of the earliest
+    episode component, so the words follow the case's data.
+    """
+    episodes = components.loc[components["kind"] == "episode", "start"]
+    if not len(episodes):
+        return "Modelled zones (illustrative, calibrated)"
+    first = min(parse_date(d) for d in episodes)
+    return f"Land taken since {first:%B %Y} (illustrative, calibrated)"
+
+
+# ---------------------------------------------------------------- the headline (pure)
+_STATUS_WORDS = {
+    "fits": "fits the account",
+    "lower-bound-met": "lower bound, met",
+    "outlier": "outlier: does not fit",
+    "repeats": "repeats",
+}
+
+
+def _plain_total(name: str, components: pd.DataFrame, names: Mapping[str, str]) -> str:
+    """Return a total's name with the parties' names for their codes ("Land of Armenia held by Azerbaijan...")."""
+    for claimant, holder in dict.fromkeys(zip(components["claimant"], components["holder"], strict=True)):
+        code = f"{claimant} land held by {holder}"
+        if name.startswith(code):
+            words = f"Land of {names.get(claimant, claimant)} held by {names.get(holder, holder)}"
+            return words + name[len(code) :]
+    return name
+
+
+def _short(text: Any, limit: int = 110) -> str:
+    """Return ``text`` cut to ``limit`` characters at a word, with an ellipsis ('' for missing)."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _component_row(c) -> dict:
+    return {"id": c.id, "label": c.label, "area_km2": c.area_km2, "low_km2": c.low_km2, "high_km2": c.high_km2}
+
+
+def _state(day: str, totals: list[dict], account, components: pd.DataFrame) -> dict:
+    """Return the account as it stands on ``day``: the latest total of each name, then the other components."""
+    latest: dict[str, dict] = {}
+    for t in sorted(totals, key=lambda t: t["date"]):
+        if t["date"] <= day:
+            latest[t["name"]] = t
+    rows = {c.id: _component_row(c) for c in account.components}
+    listed: set[str] = set()
+    shown = []
+    for t in latest.values():
+        new = [rows[c] for c in t["components"] if c not in listed]
+        listed.update(t["components"])
+        shown.append({**{k: v for k, v in t.items() if k != "components"}, "components": new})
+    table = components.set_index("id")
+    parent = table["part_of"] if "part_of" in table else pd.Series("", index=table.index)
+    others = [
+        rows[c]
+        for c in rows
+        if c not in listed
+        and c in table.index
+        and parent.get(c) not in rows  # a part of a component is counted in it already
+        and str(table.loc[c, "start"]) <= day
+        and not (isinstance(table.loc[c, "end"], str) and table.loc[c, "end"] and table.loc[c, "end"] < day)
+    ]
+    return {"from": day, "totals": shown, "others": others}
+
+
+def headline(account, components: pd.DataFrame, figures: pd.DataFrame, *, names: Mapping[str, str]) -> dict:
+    """Return the map's headline: the account on each date, and the published figures beside it.
+
+    Parameters
+    ----------
+    account
+        A built :class:`borderkit.account.Account` (e.g. :func:`borderkit.reconcile.reconcile`).
+    components, figures
+        The tables it was built from (for the components' dates and the figures' words).
+    names
+        Party names by ISO code, for totals in words.
+
+    Returns
+    -------
+    dict
+        ``states``: one per date the account changes (a total's date or a component's
+        start), each with its ``totals`` (name in words, area and interval, the components
+        it adds) and the ``others`` in force; ``figures``: each figure as its source said
+        it, with who, date, the components it covers, its quote (short) and status.
+    """
+    from borderkit.reconcile import frames as account_frames
+
+    totals = [
+        {
+            "name": _plain_total(t.name, components, names),
+            "date": t.date.isoformat(),
+            "area_km2": t.area_km2,
+            "low_km2": t.low_km2,
+            "high_km2": t.high_km2,
+            "components": list(t.components),
+        }
+        for t in account.totals
+    ]
+    days = sorted({t["date"] for t in totals} | {str(d) for d in components["start"]})
+    said = account_frames(account, figures)["figures"].set_index("figure")["said"]
+    quotes = figures.set_index("id")["quote"]
+    figs = [
+        {
+            "id": f.id,
+            "date": f.date.isoformat(),
+            "said": said[f.id],
+            "who": f.who,
+            "covers": " + ".join(f.components),
+            "quote": _short(quotes.get(f.id)),
+            "status": _STATUS_WORDS.get(f.status, f.status) + (f" {f.repeats}" if f.repeats else ""),
+            "status_key": f.status,
+        }
+        for f in sorted(account.figures, key=lambda f: (f.date, f.id))
+    ]
+    return {"states": [_state(d, totals, account, components) for d in days], "figures": figs}
+
+
+def state_on(summary: Mapping, day: str) -> dict:
+    """Return the headline state in force on ``day`` (the latest that starts on or before it)."""
+    states = [s for s in summary.get("states", []) if s["from"] <= day]
+    return states[-1] if states else {"from": day, "totals": [], "others": []}
+
+
+def map_labels(places: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, first: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """Return the places to label without a click, most important first (column ``rank``).
+
+    The places the reports name: ``first`` (the case manifest's labels) in their order,
+    then every place an event refers to, by number of events. One label per name.
+    """
+    counts = events["place"].value_counts() if "place" in events else pd.Series(dtype=int)
+    named = places[places["id"].isin(set(first) | set(counts.index))].copy()
+    order = {pid: i for i, pid in enumerate(first)}
+    named["_first"] = [order.get(pid, len(order)) for pid in named["id"]]
+    named["_events"] = [-int(counts.get(pid, 0)) for pid in named["id"]]
+    named = named.sort_values(["_first", "_events", "name"]).drop_duplicates("name")
+    named["rank"] = range(len(named))
+    return named[["id", "name", "rank", "geometry"]].reset_index(drop=True)
+
+
+def default_labels() -> gpd.GeoDataFrame:
+    """Return the bundled case's labels (:func:`map_labels` with the case manifest's list first)."""
+    from borderkit.registry import load
+
+    try:
+        from borderkit.case import current
+
+        first = tuple(current().labels)
+    except (ImportError, AttributeError):  # a checkout without case manifests
+        first = ()
+    return map_labels(load("places"), load("events"), first=first)
 
 
 def terrain_overlays(

@@ -669,6 +669,7 @@ def document(account: Account) -> dict:
                 "status": f.status,
                 "note": f.note,
                 "explanations": [_explanation_dict(e) for e in f.explanations],
+                "considered": [_explanation_dict(e) for e in f.considered],
             }
             for f in account.figures
         ],
@@ -761,26 +762,39 @@ def _rate(x: float | None) -> str:
     return "n/a (no null test)" if x is None or not math.isfinite(x) else f"{x:.1%}"
 
 
+def _explanation_line(e) -> str:
+    """Return one explanation in words: what it gives, how far from the figure, its support and base rate."""
+    from borderkit.account import CATALOGUE_READING
+
+    said = ""
+    if e.evidence and e.evidence.startswith(CATALOGUE_READING):
+        said = f" ({e.evidence})"
+    elif e.evidence and e.support in ("supported", "contradicted"):
+        said = f' (the quote: "{e.evidence}")'
+    rate = "none: a link the catalogue draws, not a number match" if said.startswith(f" ({CATALOGUE_READING}") else (
+        _rate(e.base_rate))  # fmt: skip
+    return (
+        f"{e.mechanism}: {e.detail}; gives {e.value_km2:.1f} km² (residual {e.residual:+.2f}); "
+        f"{e.support}{said}; base rate {rate}."
+    )
+
+
 def outlier_notes(account: Account, figures: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    """Return, for every outlier, a sentence on what it is and what the account gives, and one per explanation."""
+    """Return, for every outlier, a sentence on what it is and what the account gives, and one per explanation.
+
+    An outlier no mechanism reproduces lists the nearest tries, so a reader sees what was
+    considered and how far off each was (and which the source's words rule out).
+    """
     notes = []
     for f in account.figures:
         if f.status != "outlier":
             continue
         covers = " + ".join(f.components)
         head = f"{_said(f, figures)} ({f.id}): the account gives {f.fitted_km2:.1f} km² for {covers} (z {f.z:+.1f})."
-        lines = [] if f.explanations else ["No mechanism in the registry reproduces it."]
-        for e in f.explanations:
-            quote = ""
-            if e.evidence and e.support in ("supported", "contradicted"):
-                quote = (
-                    f" ({e.evidence})" if e.evidence.startswith("the catalogue:") else f' (the quote: "{e.evidence}")'
-                )
-
-            lines.append(
-                f"{e.mechanism}: {e.detail}; gives {e.value_km2:.1f} km² (residual {e.residual:+.2f}); "
-                f"{e.support}{quote}; base rate {_rate(e.base_rate)}."
-            )
+        lines = [_explanation_line(e) for e in f.explanations]
+        if not f.explanations:
+            lines.append("No mechanism in the registry reproduces it. Nearest tries (none within one unit):")
+            lines += [f"tried {_explanation_line(e)}" for e in f.considered]
         notes.append((head, lines))
     return notes
 

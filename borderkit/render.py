@@ -9,6 +9,8 @@ Jinja template), and borderkit's own HTML goes in through :func:`borderkit.safeh
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,6 +29,7 @@ from borderkit.measure import area
 from borderkit.safehtml import escape_text, raw_html
 
 __all__ = [
+    "inline_assets",
     "PALETTE",
     "BASEMAPS",
     "MapReport",
@@ -98,9 +101,27 @@ _POPUP_FIELDS = (
     "confidence",
     "area_km2",
     "length_km",
+    "extent",
     "quote",
     "note",
 )
+#: Popup keys in words (a key not listed is shown as it is).
+_ALIASES = {
+    "name": "Name",
+    "date": "Date",
+    "end_date": "Until",
+    "type": "Type",
+    "placement": "Placed by",
+    "source_title": "Source",
+    "source": "Source key",
+    "method": "Method",
+    "confidence": "Confidence",
+    "area_km2": "Area (km²)",
+    "length_km": "Length (km)",
+    "extent": "Extent",
+    "quote": "Quote",
+    "note": "Note",
+}
 
 
 @dataclass
@@ -113,6 +134,10 @@ class MapReport:
     frames: dict = field(default_factory=dict)  # the unsimplified layers, for a static map of the same
     attributions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was assumed or repaired in the user's layers
+    labels: Any = None  # the places labelled without a click (name, rank, geometry)
+    layer_labels: dict = field(default_factory=dict)  # layers' words in the legend
+    hidden: list[str] = field(default_factory=list)  # layers switched off at first
+    parties: dict = field(default_factory=dict)  # party names by ISO code
 
 
 def _folium():
@@ -177,12 +202,16 @@ def with_source_titles(gdf: gpd.GeoDataFrame, sources: pd.DataFrame) -> gpd.GeoD
         return gdf
     table = sources.set_index("key")
 
+    def text(value: Any) -> str:
+        return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
     def title(key: Any) -> str:
         if key not in table.index:
-            return "" if key is None else str(key)
+            return text(key)
         s = table.loc[key]
-        where = s.get("url") or s.get("file") or ""
-        return f"{s['title']} ({s['publisher']}, {s['date'] or 'n.d.'}); {where}"
+        where = text(s.get("url")) or text(s.get("file"))
+        said = f"{text(s.get('title'))} ({text(s.get('publisher'))}, {text(s.get('date')) or 'n.d.'})"
+        return f"{said}; {where}" if where else said
 
     out = gdf.copy()
     out["source_title"] = [title(k) for k in gdf["source"]]
@@ -270,14 +299,14 @@ def _style(name: str, props: Mapping) -> dict:
 _LABELS = {
     "countries": "Countries (de jure)",
     "lakes": "Lakes",
-    "enclaves": "Enclaves / exclaves (hatched, by holder)",
-    "zones": "Modelled zones (hypotheses)",
+    "enclaves": "Enclaves held by the other side (hatched)",
+    "zones": "Modelled zones (illustrative, calibrated)",
     "soviet_line": "Soviet-era line (WOF 2024)",
     "soviet_line_osm2017": "Soviet-era line (OSM 2017)",
     "soviet_line_ne10m": "Soviet-era line (Natural Earth)",
-    "claims": "Claimed lines (Sev Lake)",
-    "roads": "Goris-Kapan road (approximate)",
-    "places": "Places",
+    "claims": "Claimed lines",
+    "roads": "Roads (approximate)",
+    "places": "Places named in the reports",
     "events": "Reported events",
     "provinces": "Provinces",
     "communities": "Communities",
@@ -298,18 +327,57 @@ def _details(fields: list[str]) -> tuple[Any, Any]:
     folium = _folium()
     if not fields:
         return None, None
-    aliases = [escape_text(f) for f in fields]
+    aliases = [escape_text(_ALIASES.get(f, f)) for f in fields]
     return (
         folium.GeoJsonTooltip(fields=fields[:1], aliases=aliases[:1]),
         folium.GeoJsonPopup(fields=fields, aliases=aliases),
     )
 
 
-def new_map(**kwargs: Any) -> Any:
-    """Return a folium.Map that loads only what borderkit uses: Leaflet (no jQuery, Bootstrap, icon fonts)."""
+@functools.cache
+def _map_class() -> type:
+    """Return the folium.Map subclass borderkit draws on (built once folium is imported)."""
     folium = _folium()
+
+    class BorderkitMap(folium.Map):
+        """A folium.Map whose layer control is always written after every layer it lists.
+
+        folium writes each element's script in the order the elements were added, and the
+        layer control's script names the layers it lists: a layer added later (``gdf.explore(m=m)``,
+        ``folium.GeoJson(...).add_to(m)``) would be named before it is defined, and the page
+        would stop with a JavaScript error. Moving the control last at each render keeps any
+        extension of the map working.
+        """
+
+        def render(self, **kwargs: Any) -> None:
+            _controls_last(self)
+            super().render(**kwargs)
+
+    return BorderkitMap
+
+
+def _controls_last(m: Any) -> None:
+    """Move the map's layer control after its other children (see :func:`_map_class`).
+
+    A second layer control (``GeoDataFrame.explore(m=m)`` adds one) would list the same
+    layers in a second button: only the first is kept.
+    """
+    folium = _folium()
+    keys = [k for k, child in m._children.items() if isinstance(child, folium.LayerControl)]
+    for key in keys[1:]:
+        del m._children[key]
+    if keys:
+        m._children.move_to_end(keys[0])
+
+
+def new_map(**kwargs: Any) -> Any:
+    """Return a folium.Map that loads only what borderkit uses: Leaflet (no jQuery, Bootstrap, icon fonts).
+
+    Layers and controls added to it later, by borderkit, folium or ``GeoDataFrame.explore(m=m)``,
+    work: its layer control is written last whatever was added after it.
+    """
     options = {"location": [40.0, 45.6], "zoom_start": 8, "tiles": None, "control_scale": True, **kwargs}
-    m = folium.Map(**options)
+    m = _map_class()(**options)
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     return m
@@ -360,10 +428,7 @@ def explore_layers(
 
     prepared = prepare_layers({name: gdf}, tolerance_m=tolerance_m, sources=sources(), report=MapReport())
     _add_layer(prepared[name], name=name, m=m, label=label)
-    # a layer control lists the layers drawn before it: keep it after the new layer
-    folium = _folium()
-    for key in [k for k, child in m._children.items() if isinstance(child, folium.LayerControl)]:
-        m._children.move_to_end(key)
+    _controls_last(m)  # a plain folium.Map given as ``m`` does not do it itself
     return m
 
 
@@ -379,7 +444,7 @@ def _dated(gdf: gpd.GeoDataFrame) -> bool:
     )
 
 
-def _timeline_layer(gdf: gpd.GeoDataFrame, name: str, m: Any) -> Any:
+def _timeline_layer(gdf: gpd.GeoDataFrame, name: str, m: Any, label: str | None = None) -> Any:
     """Add a time-aware layer (features need ``start`` and ``end``); return the Timeline."""
     folium = _folium()
     from folium.utilities import JsCode
@@ -397,7 +462,7 @@ def _timeline_layer(gdf: gpd.GeoDataFrame, name: str, m: Any) -> Any:
         style = JsCode(marker)
     else:
         style = JsCode("function(feature) { return " + json.dumps(_style(name, {})) + "; }")
-    group = folium.FeatureGroup(name=_label(name))
+    group = folium.FeatureGroup(name=_label(name, label))
     timeline = folium.plugins.Timeline(gdf.__geo_interface__, pointToLayer=point, style=style)
     for detail in _details(_fields(gdf)):
         if detail is not None:
@@ -414,60 +479,270 @@ def _html_panel(m: Any, html_text: str, *, position_css: str, css_class: str) ->
     )
 
 
-def _legend_html(layers: Iterable[str]) -> str:
-    rows = []
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend key: its words and the symbol it shows, the same on the web page and in print.
+
+    ``symbol`` is ``line``, ``area``, ``hatch``, ``dot`` or ``ring``; ``dash`` is an SVG
+    dash array ('' for solid).
+    """
+
+    label: str
+    symbol: str
+    colour: str
+    fill: str = "none"
+    dash: str = ""
+    width: float = 2.0
+
+
+def legend_entries(layers: Iterable[str], labels: Mapping[str, str] | None = None,
+                   parties: Mapping[str, str] | None = None) -> list[LegendEntry]:  # fmt: skip
+    """Return the legend of the given layers, in plain words, each key drawn as the layer is.
+
+    ``labels`` overrides a layer's words; ``parties`` names the countries by ISO code.
+    """
+    labels, parties = labels or {}, parties or {}
+    out: list[LegendEntry] = []
     for name in layers:
-        if name == "events":
-            rows += [
-                f'<div><span class="bk-dot" style="background:{c}"></span>{escape_text(t)}</div>'
-                for t, c in EVENT_COLOURS.items()
+        label = labels.get(name) or _LABELS.get(name, name)
+        if name == "countries":
+            out += [
+                LegendEntry(f"{parties.get(iso, iso)} (de jure territory)", "area", PALETTE[iso], PALETTE[iso])
+                for iso in ("ARM", "AZE")
             ]
-            rows.append(f'<div><span class="bk-ring"></span>{escape_text(AREA_NAMED_LABEL)}</div>')
-            continue
-        style = _style(name, {"claimant": "ARM", "holder": "AZE"})
-        colour = style.get("color", "#999")
-        dash = "dashed" if style.get("dashArray") else "solid"
-        rows.append(f'<div><span class="bk-swatch" style="border:2px {dash} {colour}"></span>{_label(name)}</div>')
-    if "countries" in layers:
-        rows.insert(
-            0,
-            f'<div><span class="bk-swatch" style="background:{PALETTE["ARM"]}"></span>Armenia (claimant)'
-            f'</div><div><span class="bk-swatch" style="background:{PALETTE["AZE"]}"></span>'
-            "Azerbaijan (claimant / holder)</div>",
-        )
-    return '<details class="bk-legend" open><summary><b>Legend</b></summary>' + "".join(rows) + "</details>"
+        elif name == "events":
+            out += [LegendEntry(t[:1].upper() + t[1:], "dot", "#333", c) for t, c in EVENT_COLOURS.items()]
+            out.append(LegendEntry(AREA_NAMED_LABEL + " (hollow ring)", "ring", "#333", dash="3 3"))
+        elif name == "places":
+            out.append(LegendEntry(label, "dot", PALETTE["place"], PALETTE["place"]))
+        elif name in ("zones", "enclaves"):
+            colour = PALETTE["zone"] if name == "zones" else PALETTE["AZE"]
+            out.append(LegendEntry(label, "hatch", colour, colour, "4 3" if name == "zones" else ""))
+        else:
+            style = _style(name, {})
+            polygon = "fillOpacity" in style and name not in _LINE_LAYERS
+            out.append(
+                LegendEntry(
+                    label,
+                    "area" if polygon else "line",
+                    style.get("color", "#999"),
+                    style.get("fillColor", style.get("color", "#999")) if polygon else "none",
+                    style.get("dashArray", ""),
+                    float(style.get("weight", 2)),
+                )
+            )
+    return out
+
+
+_LINE_LAYERS = ("soviet_line", "soviet_line_osm2017", "soviet_line_ne10m", "claims", "roads")
+
+
+def _symbol_svg(entry: LegendEntry) -> str:
+    """Return a 22×12 SVG key drawing ``entry``'s symbol (colours and dashes are borderkit's own)."""
+    stroke = f'stroke="{entry.colour}" stroke-dasharray="{entry.dash}"'
+    if entry.symbol == "line":
+        shape = f'<line x1="1" y1="6" x2="21" y2="6" {stroke} stroke-width="{min(entry.width, 3)}"/>'
+    elif entry.symbol == "dot":
+        shape = f'<circle cx="11" cy="6" r="4.5" fill="{entry.fill}" stroke="{entry.colour}" stroke-width="1"/>'
+    elif entry.symbol == "ring":
+        shape = f'<circle cx="11" cy="6" r="4.5" fill="none" {stroke} stroke-width="1.6"/>'
+    else:
+        fill = "url(#bk-hatch-zone)" if entry.symbol == "hatch" and entry.dash else (
+            "url(#bk-hatch-aze)" if entry.symbol == "hatch" else entry.fill)  # fmt: skip
+        opacity = "" if entry.symbol == "hatch" else ' fill-opacity="0.25"'
+        shape = f'<rect x="2" y="1" width="18" height="10" fill="{fill}"{opacity} {stroke} stroke-width="1.5"/>'
+    return f'<svg class="bk-key" width="22" height="12" aria-hidden="true">{shape}</svg>'
+
+
+def _legend_html(entries: Iterable[LegendEntry]) -> str:
+    rows = "".join(f"<div>{_symbol_svg(e)}{escape_text(e.label)}</div>" for e in entries)
+    return f'<details class="bk-legend bk-fold" open><summary><b>Legend</b></summary>{rows}</details>'
+
+
+def _km2(x: Any) -> str:
+    """Return an area in km² for the panel: one decimal below 10, whole numbers above."""
+    x = float(x)
+    return f"{x:.1f}" if x < 10 else f"{x:,.0f}"
+
+
+def _area_row(row: Mapping, *, cls: str) -> str:
+    what = escape_text(row.get("name") or row.get("label"))
+    return (
+        f'<div class="{cls}"><span class="bk-what" title="{what}">{what}</span> <span class="bk-val">'
+        f"<b>{_km2(row['area_km2'])} km²</b> "
+        f'<span class="bk-int">({_km2(row["low_km2"])}–{_km2(row["high_km2"])})</span></span></div>'
+    )
+
+
+def _state_html(state: Mapping, *, shown: bool) -> str:
+    """Return one date's account: each total with the components it adds, then the others in force."""
+    parts = []
+    for total in state.get("totals", []):
+        parts.append(_area_row(total, cls="bk-total"))
+        adds = total.get("components", [])
+        parts += [_area_row(c, cls="bk-part") for c in adds] if len(adds) > 1 else []  # one: the total itself
+    parts += [_area_row(c, cls="bk-total") for c in state.get("others", [])]
+    if not parts:
+        parts = ['<div class="bk-part">No land taken in the account yet.</div>']
+    hidden = "" if shown else " hidden"
+    return f'<div class="bk-state" data-from="{escape_text(state["from"])}"{hidden}>{"".join(parts)}</div>'
+
+
+def _figure_html(fig: Mapping, on: str) -> str:
+    status = escape_text(fig.get("status_key", ""))
+    hidden = " hidden" if str(fig["date"]) > on else ""
+    quote = f" <q>{escape_text(fig['quote'])}</q>" if fig.get("quote") else ""
+    return (
+        f'<li data-date="{escape_text(fig["date"])}"{hidden}><b>{escape_text(fig["said"])}</b> '
+        f"{escape_text(fig['who'])}, {escape_text(fig['date'])}. Covers: {escape_text(fig['covers'])}.{quote} "
+        f'<span class="bk-status bk-status-{status}">{escape_text(fig["status"])}</span></li>'
+    )
 
 
 def _summary_html(summary: Mapping) -> str:
-    """Return the summary panel; numbers go through float(), text through escape_text()."""
+    """Return the headline panel: the account on the shown date beside the published figures.
+
+    Every date's account is written (``data-from``; all but the shown date's hidden) and
+    every figure carries its date, so the page can follow the time slider without building
+    HTML in the browser. Numbers go through float(), text through escape_text().
+    """
+    on = str(summary["date"])
+    from borderkit.mapdata import state_on
+
+    current = state_on(summary, on)["from"]
+    states = "".join(_state_html(s, shown=s["from"] == current) for s in summary.get("states", []))
     band = summary.get("band")
     band_text = (
         (
-            f"<br>Monte Carlo ({escape_text(summary['samples'])} samples, seed {escape_text(summary['seed'])}): "
+            f'<div class="bk-note">Monte Carlo of the drawn zones on {escape_text(on)} '
+            f"({escape_text(summary['samples'])} samples, seed {escape_text(summary['seed'])}): "
             f"median {float(band['median_km2']):.0f} km², "
-            f"5–95% {float(band['p5_km2']):.0f}–{float(band['p95_km2']):.0f} km²"
+            f"5–95% {float(band['p5_km2']):.0f}–{float(band['p95_km2']):.0f} km²</div>"
         )
         if band
         else ""
     )
-    estimates = "".join(f"<li>{escape_text(e)}</li>" for e in summary.get("estimates", []))
+    figures = [_figure_html(f, on) for f in reversed(summary.get("figures", []))]  # the latest first
+    figures += [f"<li>{escape_text(e)}</li>" for e in summary.get("estimates", [])]
+    count = sum(str(f["date"]) <= on for f in summary.get("figures", [])) + len(summary.get("estimates", []))
+    how = f'<div class="bk-note">{escape_text(summary["how"])}</div>' if summary.get("how") else ""
     return (
-        '<div class="bk-summary" id="bk-summary">'
-        f"<b>Modelled area on {escape_text(summary['date'])}: {float(summary['area_km2']):.1f} km²</b>"
-        f"{band_text}<br><small>{escape_text(summary['how'])}</small>"
-        f"<details><summary>Published estimates</summary><ul>{estimates}</ul></details></div>"
+        '<div class="bk-summary" id="bk-summary"><details class="bk-fold" open><summary>'
+        f'<b>Land held, on <span class="bk-now">{escape_text(on)}</span></b> '
+        '<span class="bk-sub">(account of the published figures: km², interval)</span></summary>'
+        f"{states}{band_text}{how}"
+        f'<details class="bk-figures bk-fold" open><summary>Published figures '
+        f'(<span class="bk-count">{count}</span> to this date)</summary><ul>{"".join(figures)}</ul></details>'
+        "</details></div>"
     )
+
+
+#: The page's script for the headline: follow the slider, fold panels on small screens.
+#: A constant (no data): it reads dates from ``data-`` attributes written by :func:`_summary_html`.
+_FOLLOW_JS = """
+{% macro script(this, kwargs) %}
+(function () {
+  function day(t) { return new Date(t).toISOString().slice(0, 10); }
+  function show(on) {
+    var panel = document.getElementById('bk-summary');
+    if (!panel) return;
+    panel.querySelectorAll('.bk-now').forEach(function (e) { e.textContent = on; });
+    var current = null;
+    panel.querySelectorAll('.bk-state').forEach(function (s) { if (s.dataset.from <= on) current = s; });
+    panel.querySelectorAll('.bk-state').forEach(function (s) { s.hidden = s !== current; });
+    var n = 0;
+    panel.querySelectorAll('li[data-date]').forEach(function (li) {
+      li.hidden = li.dataset.date > on; if (!li.hidden) n++;
+    });
+    panel.querySelectorAll('.bk-count').forEach(function (e) { e.textContent = n; });
+    document.documentElement.dataset.bkDate = on;
+  }
+  var slider = {% if this.slider %}{{ this.slider.get_name() }}{% else %}null{% endif %};
+  if (slider) {
+    slider.timelines.forEach(function (tl) { tl.on('change', function () { show(day(tl.time)); }); });
+    slider.setTime(slider.end);  // start on the latest state
+    show(day(slider.end));
+  }
+  if (window.innerWidth < 700) {  // small screens: panels start folded, the map stays visible
+    document.querySelectorAll('details.bk-fold').forEach(function (d) { d.open = false; });
+  }
+})();
+{% endmacro %}
+"""
+
+#: Hide the labels that would overlap a more important one, at every zoom and pan.
+_DECLUTTER_JS = """
+{% macro script(this, kwargs) %}
+(function (map) {
+  function declutter() {
+    var kept = [];
+    var labels = Array.from(map.getContainer().querySelectorAll('.bk-label'));
+    labels.sort(function (a, b) { return a.dataset.rank - b.dataset.rank; });
+    labels.forEach(function (el) {
+      el.style.visibility = 'visible';
+      var r = el.getBoundingClientRect();
+      var hit = kept.some(function (k) {
+        return r.left < k.right + 2 && r.right > k.left - 2 && r.top < k.bottom + 1 && r.bottom > k.top - 1;
+      });
+      if (hit) { el.style.visibility = 'hidden'; } else { kept.push(r); }
+    });
+  }
+  map.on('zoomend moveend overlayadd layeradd', declutter);
+  map.whenReady(function () { setTimeout(declutter, 0); });
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+
+
+def _script_element(template: str, **attrs: Any) -> Any:
+    """Return a MacroElement that writes a constant script (``attrs`` are elements borderkit made, or None)."""
+    from branca.element import MacroElement
+    from folium.template import Template
+
+    class Script(MacroElement):
+        _template = Template(template)
+
+    el = Script()
+    for key, value in attrs.items():
+        setattr(el, key, value)
+    return el
+
+
+def _add_labels(m: Any, labels: gpd.GeoDataFrame) -> None:
+    """Add permanent labels (rank 0 first); a script hides those that collide with a higher rank."""
+    folium = _folium()
+    group = folium.FeatureGroup(name="Place names", show=True)
+    for name, rank, point in zip(labels["name"], labels["rank"], labels.geometry, strict=True):
+        html_text = f'<span class="bk-label" data-rank="{int(rank)}">{escape_text(name)}</span>'
+        icon = folium.DivIcon(html=html_text, icon_size=(0, 0), icon_anchor=(-6, 8), class_name="bk-label-icon")
+        folium.Marker([point.y, point.x], icon=icon, interactive=False, keyboard=False).add_to(group)
+    group.add_to(m)
+    _script_element(_DECLUTTER_JS).add_to(m)
 
 
 _CSS = """
 <style>
-.bk-legend, .bk-summary { background: rgba(255,255,255,0.93); padding: 6px 9px; font: 12px/1.35 sans-serif;
-  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.35); max-width: 320px; }
-.bk-swatch { display:inline-block; width:14px; height:10px; margin-right:6px; vertical-align:middle; }
-.bk-dot { display:inline-block; width:10px; height:10px; border-radius:50%; margin-right:6px;
-  border:1px solid #333; vertical-align:middle; }
-.bk-ring { display:inline-block; width:10px; height:10px; border-radius:50%; margin-right:6px;
-  border:2px dashed #333; background:transparent; vertical-align:middle; }
+.bk-legend, .bk-summary { background: rgba(255,255,255,0.95); padding: 6px 9px; font: 12px/1.35 sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.35); }
+.bk-summary { width: 360px; max-height: calc(100vh - 120px); overflow: auto; box-sizing: border-box; }
+.bk-summary summary, .bk-legend summary { cursor: pointer; }
+.bk-summary .bk-sub, .bk-note, .bk-int { color: #555; font-size: 11px; }
+.bk-total, .bk-part { display: flex; gap: 6px; align-items: baseline; }
+.bk-total { margin-top: 4px; } .bk-part { margin-left: 12px; color: #333; font-size: 11px; }
+.bk-what { flex: 1; min-width: 0; }
+.bk-part .bk-what { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.bk-val { white-space: nowrap; }
+.bk-note { margin-top: 4px; }
+.bk-figures ul { margin: 2px 0 0 0; padding-left: 16px; max-height: 30vh; overflow: auto; font-size: 11px; }
+.bk-figures li { margin-bottom: 3px; } .bk-figures q { color: #444; font-style: italic; }
+.bk-status { white-space: nowrap; padding: 0 3px; border-radius: 3px; background: #eee; }
+.bk-status-fits, .bk-status-lower-bound-met { background: #d9efe3; }
+.bk-status-outlier { background: #f6d9c9; } .bk-status-repeats { background: #eee; color: #666; }
+.bk-key { vertical-align: middle; margin-right: 6px; }
+.bk-legend { max-height: calc(100vh - 350px); overflow: auto; }
+.bk-label-icon { background: none; border: none; }
+.bk-label { display: inline-block; white-space: nowrap; font: 600 12px/1.1 sans-serif; color: #222;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; pointer-events: none; }
 .bk-hatch { fill: url(#bk-hatch-aze) !important; }
 .bk-hatch-zone { fill: url(#bk-hatch-zone) !important; }
 .leaflet-container { background: #f4f4f1; }
@@ -475,8 +750,26 @@ _CSS = """
    (and no overflow-wrap: Chromium takes minutes to wrap a 100 000-character word) */
 .leaflet-control-layers-overlays label, .bk-legend div, .leaflet-tooltip, .search-tip {
   max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.bk-summary, .leaflet-popup-content { max-height: 50vh; overflow: auto; }
-.leaflet-control-attribution { max-width: 60vw; max-height: 30vh; overflow: auto; }
+.leaflet-popup-content { max-height: 50vh; overflow: auto; }
+.leaflet-popup-content th { text-align: left; padding-right: 6px; color: #555; }
+/* the attribution is one line beside the slider; it opens upwards on hover or focus */
+.leaflet-control-attribution { max-width: 30vw; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.leaflet-control-attribution:hover, .leaflet-control-attribution:focus-within {
+  white-space: normal; max-height: 40vh; overflow: auto; }
+.leaflet-bottom.leaflet-left .leaflet-timeline-control { width: calc(70vw - 60px); box-sizing: border-box; }
+@media (max-width: 700px) {
+  .bk-summary-wrap { left: 50px !important; right: 10px; }
+  .bk-summary { width: auto; max-height: 45vh; }
+  .leaflet-top.leaflet-right { top: 44px; }
+  .leaflet-control-search .search-input { width: 110px; }
+  .leaflet-control-minimap, .leaflet-control-measure { display: none; }
+  .bk-legend-wrap { top: 160px !important; }
+  .bk-legend { max-height: calc(100vh - 330px); }
+  .leaflet-timeline-control output, .leaflet-timeline-control .time-text { white-space: nowrap; }
+  .leaflet-control-attribution { max-width: 22vw; }
+  .leaflet-bottom.leaflet-left .leaflet-timeline-control { width: calc(78vw - 30px); }
+  .leaflet-control-scale { display: none; }
+}
 </style>
 <svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>
 <pattern id="bk-hatch-aze" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
@@ -546,21 +839,37 @@ def build_map(
     date: str | None = None,
     m: Any = None,
     overlays: Iterable[Mapping] = (),
+    labels: gpd.GeoDataFrame | None = None,
+    layer_labels: Mapping[str, str] | None = None,
+    hidden: Iterable[str] = ("provinces", "communities"),
+    parties: Mapping[str, str] | None = None,
 ) -> tuple[Any, MapReport]:
     """Build the borderkit map from layer frames (already filtered to ``date`` if given).
 
-    With no ``date``, events get a time slider; with one, the map shows that date's state.
-    ``overlays`` are raster images (``name``, RGBA ``image``, lon/lat ``bounds``) such as
-    hillshade and viewshed.
+    With no ``date``, events get a time slider that starts on the latest state and the
+    summary follows it; with one, the map shows that date's state. ``overlays`` are raster
+    images (``name``, RGBA ``image``, lon/lat ``bounds``) such as hillshade and viewshed.
+    ``labels`` are places named without a click (``name``, ``rank``: 0 is the most
+    important, kept when labels collide); ``layer_labels`` give layers their words in the
+    legend and layer control; ``hidden`` layers start switched off (e.g. the other
+    renderings of the line); ``parties`` names the countries by ISO code in the legend.
 
     Every string given (frame names, property values, attributions, summary, overlay
-    names, ``date``) is untrusted: it is shown as text and never runs as HTML or template.
+    names, labels, ``date``) is untrusted: it is shown as text and never runs as HTML or template.
     """
     if basemap not in BASEMAPS:
         raise UsageError(f"Unknown basemap {basemap!r}. Allowed: {', '.join(BASEMAPS)}.")
     folium = _folium()
-    attributions = list(attributions)
-    report = MapReport(layers=list(frames), frames=dict(frames), attributions=attributions)
+    attributions, hidden, layer_labels = list(attributions), set(hidden), dict(layer_labels or {})
+    report = MapReport(
+        layers=list(frames),
+        frames=dict(frames),
+        attributions=attributions,
+        labels=labels,
+        layer_labels=layer_labels,
+        hidden=sorted(hidden),
+        parties=dict(parties or {}),
+    )
     prepared = prepare_layers(frames, tolerance_m=tolerance_m, sources=sources, report=report)
     if m is None:
         m = new_map()
@@ -569,18 +878,12 @@ def build_map(
         folium.TileLayer(url, attr=attr, name=label).add_to(m)
     m.get_root().header.add_child(raw_html(f'<meta name="generator" content="{GENERATOR}">'))
     m.get_root().header.add_child(raw_html(_CSS))
-    for overlay in overlays:  # raster overlays (hillshade, viewshed) go under the vector layers
-        w, s_, e, n = (float(v) for v in overlay["bounds"])
-        group = folium.FeatureGroup(name=escape_text(overlay["name"]))
-        image = np.asarray(overlay["image"], dtype="uint8")  # an array, never a URL or text
-        folium.raster_layers.ImageOverlay(image, bounds=[[s_, w], [n, e]], opacity=1.0).add_to(group)
-        group.add_to(m)
-        report.layers.append(overlay["name"])
+    _add_overlays(m, overlays, report)
     timelines, search_layer = [], None
     for name, gdf in prepared.items():
         timed = date is None and "start" in gdf.columns
         if timed and _dated(gdf):
-            timelines.append(_timeline_layer(gdf, name, m))
+            timelines.append(_timeline_layer(gdf, name, m, label=layer_labels.get(name)))
             continue
         if timed:
             report.notes.append(
@@ -588,18 +891,11 @@ def build_map(
                 "so it is drawn without the time slider."
             )
         if len(gdf):
-            layer = _add_layer(gdf, name=name, m=m, show=name not in ("soviet_line_ne10m", "provinces", "communities"))
+            layer = _add_layer(gdf, name=name, m=m, label=layer_labels.get(name), show=name not in hidden)
             search_layer = layer if name == "places" else search_layer
-    if timelines:
-        slider = folium.plugins.TimelineSlider(
-            auto_play=False,
-            date_options="YYYY-MM-DD",
-            show_ticks=True,
-            enable_keyboard_controls=True,
-            playback_duration=20000,
-        )
-        slider.add_timelines(*timelines)
-        slider.add_to(m)
+    if labels is not None and len(labels):
+        _add_labels(m, labels)
+    slider = _slider(m, timelines)
     if search_layer is not None:
         folium.plugins.Search(
             layer=search_layer, search_label="name", placeholder="Search places", collapsed=False, position="topright"
@@ -607,17 +903,14 @@ def build_map(
     folium.plugins.MeasureControl(primary_length_unit="kilometers", primary_area_unit="sqmeters").add_to(m)
     folium.plugins.Fullscreen().add_to(m)
     _minimap(m, frames.get("countries"), basemap)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     _attribution(m, attributions)
-    _html_panel(
-        m,
-        _legend_html(list(prepared)),
-        position_css="bottom:120px;left:10px;max-height:45%;overflow:auto;",
-        css_class="bk-legend-wrap",
-    )
+    entries = legend_entries([n for n in prepared if n not in hidden], layer_labels, parties)
+    _html_panel(m, _legend_html(entries), position_css="top:150px;right:10px;", css_class="bk-legend-wrap")
     if summary:
         report.summary = dict(summary)
-        _html_panel(m, _summary_html(summary), position_css="top:10px;left:60px;", css_class="bk-summary-wrap")
+        _html_panel(m, _summary_html(summary), position_css="top:10px;left:50px;", css_class="bk-summary-wrap")
+    _script_element(_FOLLOW_JS, slider=slider).add_to(m)
     if date is not None:
         _html_panel(
             m,
@@ -629,6 +922,35 @@ def build_map(
     bounds = shapely.total_bounds([g.geometry.union_all() for g in (focus or [f for f in frames.values() if len(f)])])
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return m, report
+
+
+def _add_overlays(m: Any, overlays: Iterable[Mapping], report: MapReport) -> None:
+    """Add raster overlays (hillshade, viewshed) under the vector layers."""
+    folium = _folium()
+    for overlay in overlays:
+        w, s_, e, n = (float(v) for v in overlay["bounds"])
+        group = folium.FeatureGroup(name=escape_text(overlay["name"]))
+        image = np.asarray(overlay["image"], dtype="uint8")  # an array, never a URL or text
+        folium.raster_layers.ImageOverlay(image, bounds=[[s_, w], [n, e]], opacity=1.0).add_to(group)
+        group.add_to(m)
+        report.layers.append(overlay["name"])
+
+
+def _slider(m: Any, timelines: list) -> Any:
+    """Add one time slider driving every timeline; return it (None without timelines)."""
+    if not timelines:
+        return None
+    folium = _folium()
+    slider = folium.plugins.TimelineSlider(
+        auto_play=False,
+        date_options="YYYY-MM-DD",
+        show_ticks=True,
+        enable_keyboard_controls=True,
+        playback_duration=20000,
+    )
+    slider.add_timelines(*timelines)
+    slider.add_to(m)
+    return slider
 
 
 def make_map(
@@ -648,10 +970,11 @@ def make_map(
 
     The one call behind ``borderkit map`` and :func:`explore`. ``add`` are the user's
     layer files (``-``: GeoJSON text in ``add_options["stdin_text"]``), read with
-    ``add_options`` (see :func:`borderkit.mapdata.load_user_layer`).
+    ``add_options`` (see :func:`borderkit.mapdata.load_user_layer`). Labels, the zones'
+    words and the renderings of the line shown at first come from the case's data.
     """
-    from borderkit.mapdata import map_frames, terrain_overlays, user_layers
-    from borderkit.registry import sources
+    from borderkit.mapdata import default_labels, map_frames, party_names, terrain_overlays, user_layers, zone_label
+    from borderkit.registry import baselines, components, sources
 
     notes: list[str] = []
     user, credits = user_layers(add, **(add_options or {}), notes=notes)  # first: a bad file fails fast
@@ -671,6 +994,10 @@ def make_map(
         date=date,
         m=m,
         overlays=overlays,
+        labels=default_labels() if "places" in frames or "events" in frames else None,
+        layer_labels={"zones": zone_label(components())},
+        hidden=("provinces", "communities", *baselines()[1:]),  # one rendering of the line; others on request
+        parties=party_names(),
     )
     report.notes = [*notes, *report.notes]
     return m, report
@@ -720,16 +1047,71 @@ def _vendored(url: str) -> str:
     return f"/* {entry['package']}@{entry['version']} ({entry['license']}) */\n{text}"
 
 
+def _fresh_copy(m: Any) -> Any:
+    """Return a copy of the map's page with what earlier renders left in it taken out.
+
+    Rendering changes a folium page: every layer adds an ``addTo`` child (a marker a ``setIcon``
+    one), every element adds
+    its script, header and HTML to the page under its own name. Rendered again under new
+    ids (:func:`_pin_ids`), a page displayed in Jupyter first would carry every layer and
+    control twice. The copy keeps what was built (elements, and page parts added under their
+    own name) and drops what renders made, so the output is the same whatever was shown before.
+    """
+    from branca.element import CssLink, JavascriptLink
+    from folium.elements import ElementAddToElement
+    from folium.map import Marker
+
+    root = copy.deepcopy(m.get_root())
+
+    def strip(element: Any) -> None:
+        children = getattr(element, "_children", {})
+        for key in [k for k, c in children.items() if isinstance(c, (ElementAddToElement, Marker.SetIcon))]:
+            del children[key]
+        for child in list(children.values()):
+            strip(child)
+
+    strip(root)
+    for child in list(root._children.values()):  # the order a render gives, so ids are pinned the same
+        if isinstance(child, _map_class()):
+            _controls_last(child)
+    for part in (getattr(root, name, None) for name in ("header", "html", "script")):
+        if part is None:
+            continue
+        made = [
+            k
+            for k, c in part._children.items()
+            if k != c.get_name() and (_RENDERED_KEY.search(k) or isinstance(c, (JavascriptLink, CssLink)))
+        ]  # scripts and styles a render filed (asset links come back with it, in their order)
+        for key in made:
+            del part._children[key]
+    return root
+
+
+#: The key a render files an element's script/header/HTML under: the element's name (``kind_<hex id>``),
+#: sometimes with a suffix (folium's ``geo_json_tooltip_<id>tablestyle``).
+_RENDERED_KEY = re.compile(r"_[0-9a-f]{8}(?:[0-9a-f]{24})?[a-z_]*$")
+
+
+def inline_assets(text: str) -> str:
+    """Return a rendered page with every remote JS/CSS asset replaced by its vendored copy.
+
+    Raises a UsageError naming the asset when one has no vendored copy.
+    """
+    text = _SCRIPT_RE.sub(
+        lambda mt: "<script>" + _vendored(mt.group(1)).replace("</script", "<\\/script") + "</script>", text
+    )
+    return _LINK_RE.sub(
+        lambda mt: "<style>" + _vendored(mt.group(1)).replace("</style", "<\\/style") + "</style>", text
+    )
+
+
 def to_html(m: Any, *, offline: bool = False) -> str:
-    """Render a map to HTML with pinned element ids; with ``offline``, inline every JS/CSS asset."""
-    root = m.get_root()
+    """Render a map to HTML with pinned element ids; with ``offline``, inline every JS/CSS asset.
+
+    The map itself is not changed: a copy is rendered (see :func:`_fresh_copy`), so the
+    output is the same after the map was displayed, saved or rendered before.
+    """
+    root = _fresh_copy(m)
     _pin_ids(root, [0])
     text = root.render()
-    if offline:
-        text = _SCRIPT_RE.sub(
-            lambda mt: "<script>" + _vendored(mt.group(1)).replace("</script", "<\\/script") + "</script>", text
-        )
-        text = _LINK_RE.sub(
-            lambda mt: "<style>" + _vendored(mt.group(1)).replace("</style", "<\\/style") + "</style>", text
-        )
-    return text
+    return inline_assets(text) if offline else text

@@ -1,5 +1,7 @@
+import datetime as dt
 import html
 import json
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -7,7 +9,8 @@ import pytest
 import shapely
 
 import borderkit
-from borderkit.mapdata import map_frames
+import borderkit.render as render
+from borderkit.mapdata import latest_date, map_frames, map_labels, state_on
 from borderkit.registry import sources
 from borderkit.render import build_map, escape_properties, explore, explore_layers, simplify_coverage, to_html
 
@@ -19,10 +22,10 @@ def frames():
     return map_frames(samples=0)
 
 
-def _html(frames, **kwargs):
+def _html(frames, *, offline=True, **kwargs):
     f, attributions, summary = frames
     m, report = build_map(f, sources=sources(), attributions=attributions, summary=summary, **kwargs)
-    return to_html(m, offline=kwargs.pop("offline", True) if False else True), report
+    return to_html(m, offline=offline), report
 
 
 def test_two_builds_are_byte_identical(frames):
@@ -42,10 +45,16 @@ def test_offline_has_no_remote_scripts_or_styles(frames):
 
 def test_layers_attribution_legend_and_summary_in_html(frames):
     text, report = _html(frames)
-    for label in ("Soviet-era line (WOF 2024)", "Modelled zones (hypotheses)", "Reported events", "Legend"):
+    for label in (
+        "Soviet-era line (WOF 2024)",
+        "Modelled zones (illustrative, calibrated)",
+        "Reported events",
+        "Legend",
+    ):
         assert label in text
     assert "OpenStreetMap contributors (ODbL)" in text and "Who" in text
-    assert "Modelled area on" in text and "not surveyed lines" in text
+    assert "Land held, on" in text and "not surveyed lines" in text
+    assert "Modelled area" not in text  # no uncalibrated total
     assert "timelineSliderControl" in text
     assert report.simplification and abs(report.simplification[0]["change_pct"]) < 0.01
 
@@ -183,3 +192,141 @@ def test_projected_frames_are_drawn_in_lonlat_and_unknown_ones_refused():
     assert "551215" not in html and "45.5" in html  # metres never written as degrees
     with pytest.raises(UsageError, match="no CRS"):
         explore_layers(box.to_crs(32638).set_crs(None, allow_override=True), name="bare")
+
+
+def test_offline_switch_is_honoured(frames):
+    online, _ = _html(frames, offline=False)
+    offline, _ = _html(frames)
+    assert 'src="https://' in online and 'src="https://' not in offline
+
+
+def test_default_date_is_the_latest_dated_feature(frames):
+    f, _, summary = frames
+    dates = [
+        d
+        for name in ("events", "zones")
+        for col in ("date", "end_date")
+        for d in f[name][col]
+        if isinstance(d, str) and d
+    ]
+    assert max(dates) == latest_date(f["events"], f["zones"])
+    assert summary["date"] == max([*dates, *(r["date"] for r in summary["figures"])])  # the headline's figures too
+    # open-ended zones and events end on that date (the slider's last day), not months after it
+    assert set(f["zones"].loc[f["zones"]["end_date"].isna(), "end"]) == {summary["date"]}
+    assert set(f["events"]["end"]) == {summary["date"]}
+
+
+def test_headline_is_the_account_read_from_reconcile(frames):
+    from borderkit.reconcile import reconcile
+
+    _, _, summary = frames
+    account = reconcile(null=0, renderings=False)
+    last = max(account.totals, key=lambda t: t.date)
+    state = state_on(summary, summary["date"])
+    shown = {round(t["area_km2"], 6): (t["low_km2"], t["high_km2"]) for t in state["totals"]}
+    assert round(last.area_km2, 6) in shown
+    assert shown[round(last.area_km2, 6)] == pytest.approx((last.low_km2, last.high_km2))
+    # before the first total, no total is shown; on each total's date, that total is
+    first = min(t.date for t in account.totals)
+    assert state_on(summary, (first - dt.timedelta(days=1)).isoformat())["totals"] == []
+    on_first = state_on(summary, first.isoformat())["totals"]
+    assert [t["area_km2"] for t in on_first] == [t.area_km2 for t in account.totals if t.date == first]
+    # every figure is listed with its scope (components) and status
+    assert {f["id"] for f in summary["figures"]} == {f.id for f in account.figures}
+    for f in account.figures:
+        row = next(r for r in summary["figures"] if r["id"] == f.id)
+        assert row["covers"] == " + ".join(f.components) and row["status_key"] == f.status
+
+
+def test_zones_say_what_they_are_calibrated_to(frames):
+    from borderkit.calibrate import account_zones
+
+    f, _, _ = frames
+    targets = {c.component: c.target_km2 for c in account_zones().components}
+    for comp, extent in zip(f["zones"]["component"], f["zones"]["extent"], strict=True):
+        if comp in targets and extent.startswith("illustrative"):
+            assert extent == f"illustrative extent, calibrated to {targets[comp]:.1f} km² (account, {comp})"
+    assert any(e.startswith("illustrative extent, calibrated to") for e in f["zones"]["extent"])
+
+
+def test_labels_are_the_places_the_events_name():
+    places, events = borderkit.load("places"), borderkit.load("events")
+    labels = map_labels(places, events, first=["place-jermuk"])
+    assert labels["name"].iloc[0] == "Jermuk" and list(labels["rank"]) == list(range(len(labels)))
+    named = set(places.loc[places["id"].isin(events["place"]), "name"])
+    assert set(labels["name"]) == named | {"Jermuk"}
+    counts = events["place"].value_counts()
+    rest = labels.iloc[1:]
+    assert [-counts.get(i, 0) for i in rest["id"]] == sorted(-counts.get(i, 0) for i in rest["id"])
+
+
+def test_popups_have_readable_keys_and_no_nan(frames):
+    text, _ = _html(frames, offline=False)
+    assert "; nan" not in text and '"nan"' not in text
+    assert '"Source"' in text and '"source_title"' not in text.split("aliases")[-1][:2000]
+
+
+def test_one_rendering_of_the_line_by_default_and_control_collapsed():
+    m, _ = render.make_map(samples=0)
+    html = to_html(m)
+    assert '"collapsed": true' in html
+    groups = {c.layer_name: c.show for c in m._children.values() if hasattr(c, "layer_name")}
+    assert groups["Soviet-era line (WOF 2024)"] is True
+    assert groups["Soviet-era line (OSM 2017)"] is False and groups["Soviet-era line (Natural Earth)"] is False
+
+
+def test_to_html_is_the_same_after_the_map_was_displayed():
+    m = explore(["countries", "zones", "events", "places"], basemap="none")
+    before = to_html(m)
+    m._repr_html_()
+    to_html(m)
+    assert to_html(m) == before
+
+
+def test_layer_control_is_written_after_layers_added_later():
+    folium = pytest.importorskip("folium")
+    m = explore(["countries", "soviet_line"], basemap="none")
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(45, 40)], crs=4326)
+    gdf.explore(m=m, name="mine")
+    html = to_html(m)
+    assert any(isinstance(c, folium.GeoJson) and c.layer_name == "mine" for c in m._children.values())
+    name = re.search(r'"mine" : (\w+)', html).group(1)  # the variable the layer control lists
+    assert html.index(f"var {name} =") < html.index("L.control.layers(")
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
+def test_print_map_formats(cli, tmp_path, suffix):
+    out = tmp_path / f"map.{suffix}"
+    result = cli("map", "-o", tmp_path / "m.html", "--samples", "0", "--print", out)
+    assert result.exit_code == 0, result.output
+    head = out.read_bytes()[:200]
+    assert {"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}[suffix] in head
+    if suffix == "png":
+        from PIL import Image
+
+        with Image.open(out) as image:
+            assert image.info["dpi"] == pytest.approx((300, 300), abs=0.1)
+    if suffix == "svg":
+        text = out.read_text()
+        for words in ("The account on", "Published figures", "Legend", "Sources:", "km", "°E", "°N"):
+            assert words in text, words
+
+
+def test_print_refuses_an_unknown_extension(cli, tmp_path):
+    result = cli("map", "-o", tmp_path / "m.html", "--samples", "0", "--print", tmp_path / "map.tiff")
+    assert result.exit_code == 2 and ".png, .svg, .pdf" in result.output
+
+
+def test_print_map_labels_places_without_collisions():
+    from borderkit.staticmap import draw_static_map
+
+    _, report = render.make_map(samples=0)
+    fig = draw_static_map(report)
+    ax = fig.axes[0]
+    names = set(report.labels["name"])
+    texts = [t for t in ax.texts if t.get_text() in names]
+    assert len(texts) >= 5
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert ax.get_xticks().size == 0 and ax.get_xlabel() == ""  # a graticule, no degree axes

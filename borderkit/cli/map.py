@@ -1,4 +1,4 @@
-"""``borderkit map``: a sourced, time-aware interactive map (and a static PNG)."""
+"""``borderkit map``: a sourced, time-aware interactive map (and print maps: PNG, SVG, PDF)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     return re.fullmatch(before, head[:at], flags=re.IGNORECASE) is not None
 
 
-@click.command("map", short_help="Write an interactive HTML map (and a PNG).")
+@click.command("map", short_help="Write an interactive HTML map (and print maps).")
 @click.option(
     "-o",
     "--output",
@@ -93,7 +93,16 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     help="Background tiles (need the network); 'none' works offline.",
 )
 @click.option("--offline", is_flag=True, help="Inline every JS/CSS asset: one self-contained file.")
-@click.option("--png", type=click.Path(dir_okay=False), default=None, help="Also draw a static PNG map.")
+@click.option("--png", type=click.Path(dir_okay=False), default=None, help="Also draw a print map as PNG (300 dpi).")
+@click.option("--svg", type=click.Path(dir_okay=False), default=None, help="Also draw a print map as SVG.")
+@click.option("--pdf", type=click.Path(dir_okay=False), default=None, help="Also draw a print map as PDF.")
+@click.option(
+    "--print",
+    "print_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw a print map; the format from the extension (.png, .svg, .pdf).",
+)
 @click.option(
     "--tolerance",
     "tolerance_m",
@@ -107,7 +116,7 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     type=click.IntRange(min=0),
     default=50,
     show_default=True,
-    help="Monte Carlo samples for the summary's uncertainty band (0: none).",
+    help="Monte Carlo samples for the band of the drawn zones on --date (0: none).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -130,6 +139,9 @@ def map_cmd(
     basemap,
     offline,
     png,
+    svg,
+    pdf,
+    print_path,
     tolerance_m,
     samples,
     seed,
@@ -144,17 +156,24 @@ def map_cmd(
     \b
     $ borderkit map                                   # borderkit-map.html, time slider
     $ borderkit map --offline -o map.html             # self-contained, works with no network
-    $ borderkit map --date 2022-12-31 --png map.png   # the state on one date, plus a PNG
+    $ borderkit map --date 2022-12-31 --png map.png   # the state on one date, plus a 300 dpi PNG
+    $ borderkit map --print map.pdf                   # a print map (PDF, SVG or PNG by extension)
     $ borderkit map --add my_positions.geojson --basemap osm
     $ cat positions.geojson | borderkit map --add - --crs EPSG:32638
     """
     from borderkit.cli.helpers import guard_outputs
     from borderkit.errors import UsageError
 
-    guard_outputs({"-o": output, "--png": png}, inputs=[*add, dem])
+    prints = _print_targets(png=png, svg=svg, pdf=pdf, print_path=print_path)
+    guard_outputs(
+        {"-o": output, **{option: path for path, (option, _) in prints.items()}},
+        inputs=[*add, dem],
+        formats={"--svg": ("an SVG file", (".svg",)), "--pdf": ("a PDF file", (".pdf",))},
+    )
     target = Path(output)
     check_output_path(output, "-o")
-    check_output_path(png, "--png")
+    for path, (option, _) in prints.items():
+        check_output_path(path, option)
     if not _may_replace(target, overwrite):
         raise UsageError(
             f"{output!r} exists and was not written by borderkit map; it won't be overwritten "
@@ -196,10 +215,47 @@ def map_cmd(
             f"{change['area_km2_before']:,.3f} -> {change['area_km2_after']:,.3f} km² "
             f"({change['change_pct']:+.4f}%)"
         )
-    info(f"modelled area on {summary['date']}: {summary['area_km2']:.1f} km² (geodesic; modelled zones are hypotheses)")
+    for line in headline_lines(summary):
+        info(line)
     info(f"wrote {output} ({len(text) / 1e6:.2f} MB{', offline' if offline else ''})")
-    if png:
+    if prints:
         from borderkit.staticmap import static_map
 
-        static_map(report.frames, png, date=summary["date"], attributions=report.attributions)
-        info(f"wrote {png}")
+        for path, (option, fmt) in prints.items():
+            static_map(report, path, fmt=fmt, option=option)
+            info(f"wrote {path}")
+
+
+def headline_lines(summary: dict) -> list[str]:
+    """Return the account on the map's date as lines for stderr (the map's headline, in short)."""
+    from borderkit.mapdata import state_on
+
+    if not summary:
+        return []
+    state = state_on(summary, summary["date"])
+    rows = [*state["totals"], *state["others"]]
+    return [
+        f"account on {summary['date']}: {r.get('name') or r.get('label')}: {r['area_km2']:.1f} km² "
+        f"({r['low_km2']:.1f}-{r['high_km2']:.1f})"
+        for r in rows
+    ]
+
+
+_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def _print_targets(*, png, svg, pdf, print_path) -> dict[str, tuple[str, str]]:
+    """Return {path: (option, format)} of the print maps asked for; refuse a --print extension not known."""
+    from borderkit.errors import UsageError
+
+    targets = {p: (o, f) for p, o, f in ((png, "--png", "png"), (svg, "--svg", "svg"), (pdf, "--pdf", "pdf")) if p}
+    if print_path:
+        fmt = _FORMATS.get(Path(print_path).suffix.lower())
+        if fmt is None:
+            raise UsageError(
+                f"--print {print_path!r}: the format comes from the extension, and "
+                f"{Path(print_path).suffix or 'no extension'!r} is not one of {', '.join(_FORMATS)}. "
+                "Name the file map.png, map.svg or map.pdf."
+            )
+        targets[print_path] = ("--print", fmt)
+    return targets
