@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import borderkit  # noqa: E402
-from borderkit.mapdata import DEFAULT_LAYERS, map_frames  # noqa: E402
+from borderkit.mapdata import default_layers, map_frames  # noqa: E402
 from borderkit.registry import sources  # noqa: E402
 from borderkit.render import build_map, new_map, to_html  # noqa: E402
 
@@ -29,7 +29,7 @@ def build_default(offline: bool = True) -> str:
 def build_peer() -> str:
     """GeoPandas explore() of the same layers, one after the other on one map."""
     m = None
-    for name in (n for n in DEFAULT_LAYERS if n != "zones"):  # zones are modelled, not a file layer
+    for name in (n for n in default_layers(borderkit.layers()) if n != "zones"):  # zones are modelled, not a file layer
         m = borderkit.load(name).explore(m=m, tiles=None)
     return m.get_root().render()
 

@@ -6,7 +6,18 @@ The public API is imported lazily, so ``import borderkit`` and the CLI start fas
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # What the lazy names are, for type checkers and editors (py.typed); never imported at run time.
+    # borderkit.observed is typed as the function: the module is callable (see borderkit/observed.py).
+    from borderkit import errors
+    from borderkit.case import current as current_case
+    from borderkit.case import use_case
+    from borderkit.measure import area, area_table, length, perimeter, shift_band
+    from borderkit.observed import observed
+    from borderkit.registry import layers, load, sources
+    from borderkit.render import explore
 
 __version__ = "0.1.0"
 
@@ -41,7 +52,14 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+# Hidden from type checkers, so that a misspelt name is an error there and not an untyped Any.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy(name)
+
+
+def _lazy(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     if name == "current_case":

@@ -303,8 +303,8 @@ def rounding_unit(text: str) -> float:
     [1.0, 10.0, 100.0, 0.5, 0.01, 100.0]
     """
     number = decimal.Decimal(text.strip().replace(",", "").replace(" ", ""))
-    _, digits, exponent = number.normalize().as_tuple() if "." not in text else number.as_tuple()
-    digits = list(digits) or [0]
+    _, stored, exponent = number.normalize().as_tuple() if "." not in text else number.as_tuple()
+    digits = list(stored) or [0]
     place = 10.0 ** int(exponent)
     five = digits[-1] == 5 and len(digits) > 1
     return float(place * (5 if five else 1))
@@ -396,7 +396,8 @@ class _Problem:
         """Return the log distance of each fitted value from what its figure allows (0 inside)."""
         below = np.minimum(log_fitted - self.lo, 0.0)
         above = np.where(self.one_sided, 0.0, np.maximum(log_fitted - self.hi, 0.0))
-        return below + above
+        gap: np.ndarray = below + above
+        return gap
 
     def _fitted(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         areas = np.exp(theta)
@@ -606,7 +607,7 @@ def _earlier_tally(ctx: _Context, fig: Figure) -> list[_Candidate]:
         if later.supersedes == fig.id:
             text = f"an earlier count, revised by {later.who} on {later.date.isoformat()} ({later.id})"
             found.append(_Candidate(fig.value_km2, fig.value_km2, text))
-    groups: dict[tuple, list[Figure]] = {}
+    groups: dict[tuple[dt.date, str], list[Figure]] = {}
     for f in ctx.figures:
         if f.scope == "whole" and f.qualifier in ("about", "exactly") and f.date < fig.date and f.id != fig.id:
             groups.setdefault((f.date, f.who), []).append(f)
@@ -769,7 +770,8 @@ def _kept(problem: _Problem, theta: np.ndarray) -> np.ndarray:
     shapes neither the areas nor the zones drawn from them.
     """
     fitted = np.log(np.maximum(problem.design @ np.exp(theta), 1e-12))
-    return (np.abs(problem.gap(fitted) / problem.sigma) <= Z_OUTLIER).astype(float)
+    kept: np.ndarray = (np.abs(problem.gap(fitted) / problem.sigma) <= Z_OUTLIER).astype(float)
+    return kept
 
 
 def _robust_fit(problem: _Problem, weights: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
@@ -801,7 +803,8 @@ def _refits(
         weights = rng.multinomial(m, np.full(m, 1 / m)).astype(float) * kept
         centers = rng.uniform(problem.prior_lo, problem.draw_hi)
         rows.append(problem.solve(weights, centers, x0=theta))
-    return np.exp(np.array(rows)).reshape(-1, len(problem.ids))
+    areas: np.ndarray = np.exp(np.array(rows)).reshape(-1, len(problem.ids))
+    return areas
 
 
 def _interval(samples: np.ndarray, n_loo: int) -> tuple[np.ndarray, np.ndarray]:

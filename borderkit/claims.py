@@ -1,6 +1,10 @@
-"""Claimed lines and what they change: the Sev Lake shares, and roads across the baseline.
+"""Claimed lines and what they change: the share of a feature on each side, and roads across the baseline.
 
-Pure functions over geometries (lon/lat) and GeoDataFrames; no I/O.
+A claim here divides one feature (a lake, an island, a pass) between the subject and the
+counterpart by a stated share; :func:`feature_shares` measures that share under every
+baseline rendering and every claim. :func:`crossings` finds the stretches of a road on
+the other side of a baseline. Pure functions over geometries (lon/lat) and GeoDataFrames;
+no I/O.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import shapely
 from borderkit.errors import GeometryError
 from borderkit.measure import area, length
 
-__all__ = ["lake_cut", "armenia_under_claim", "lake_shares", "crossings"]
+__all__ = ["lake_cut", "territory_under_claim", "feature_shares", "stated_shares", "claim_name", "crossings"]
 
 
 def lake_cut(lake: shapely.Geometry, south_share: float, *, tol: float = 1e-6) -> shapely.LineString:
@@ -23,6 +27,7 @@ def lake_cut(lake: shapely.Geometry, south_share: float, *, tol: float = 1e-6) -
 
     Found by bisection on latitude, with areas measured geodesically. It renders claims
     stated as shares ("the line crosses the northern third") as a line that can be mapped.
+    The name is historical: ``lake`` may be any polygon.
     """
     xmin, ymin, xmax, ymax = lake.bounds
     total = area(lake)[0]
@@ -35,87 +40,96 @@ def lake_cut(lake: shapely.Geometry, south_share: float, *, tol: float = 1e-6) -
     return shapely.intersection(shapely.LineString([(xmin - 0.01, y), (xmax + 0.01, y)]), lake.buffer(1e-9))
 
 
-def armenia_under_claim(armenia: shapely.Geometry, lake: shapely.Geometry, armenian_share: float) -> shapely.Geometry:
-    """Return Armenia as a claim draws it around a lake: the lake's southern share is Armenian.
+def territory_under_claim(
+    territory: shapely.Geometry, feature: shapely.Geometry, subject_share: float
+) -> shapely.Geometry:
+    """Return the subject's territory as a claim draws it around a feature: its southern share is the subject's.
 
-    ``armenian_share=0`` puts the whole lake in Azerbaijan (Azerbaijan's map of Sev Lake).
-    Land away from the lake is unchanged: the claims here are about the lake only.
+    Claims stated as shares are drawn as east-west cuts with the subject to the south (as
+    the bundled case's reports describe; mirror the feature for the other orientation).
+    ``subject_share=0`` puts the whole feature on the counterpart's side. Land away from the
+    feature is unchanged: the claims are about the feature only.
     """
-    without_lake = shapely.difference(armenia, lake)
-    if armenian_share <= 0:
-        return without_lake
-    xmin, ymin, xmax, ymax = lake.bounds
-    cut_y = shapely.get_coordinates(lake_cut(lake, armenian_share))[:, 1].mean()
-    south = shapely.intersection(lake, shapely.box(xmin - 1, ymin - 1, xmax + 1, cut_y))
-    return shapely.union(without_lake, south)
+    without = shapely.difference(territory, feature)
+    if subject_share <= 0:
+        return without
+    xmin, ymin, xmax, ymax = feature.bounds
+    cut_y = shapely.get_coordinates(lake_cut(feature, subject_share))[:, 1].mean()
+    south = shapely.intersection(feature, shapely.box(xmin - 1, ymin - 1, xmax + 1, cut_y))
+    return shapely.union(without, south)
 
 
-def lake_shares(
-    lake: shapely.Geometry, renderings: Mapping[str, shapely.Geometry], claims: Mapping[str, float]
+def feature_shares(
+    feature: shapely.Geometry, renderings: Mapping[str, shapely.Geometry], claims: Mapping[str, float]
 ) -> pd.DataFrame:
-    """Return the lake's share on each side for every baseline rendering and every claim.
+    """Return a feature's share on each side for every baseline rendering and every claim.
 
     Parameters
     ----------
-    lake
-        The lake polygon (lon/lat).
+    feature
+        The polygon the claims divide (lon/lat), e.g. a lake.
     renderings
-        Baseline name -> the Armenia polygon that rendering bounds.
+        Baseline name -> the subject's territory that rendering bounds.
     claims
-        Claim name -> the Armenian share of the lake the claim states (0..1).
+        Claim name -> the subject's share of the feature the claim states (0..1).
 
     Returns
     -------
     pandas.DataFrame
         One row per rendering as drawn (claim ``as drawn``) and per (rendering, claim):
-        ``armenia_pct``, ``azerbaijan_pct`` (they sum to 100), ``lake_km2`` and
+        ``subject_pct``, ``counterpart_pct`` (they sum to 100), ``feature_km2`` and
         ``area_between_km2``: the area that changes side between that rendering's line
         and the claimed line.
     """
-    total = area(lake)[0]
+    total = area(feature)[0]
+
+    def row(name: str, claim: str, subject_km2: float, moved_km2: float) -> dict:
+        return {"baseline": name, "claim": claim, "subject_pct": 100 * subject_km2 / total,
+                "feature_km2": total, "area_between_km2": moved_km2}  # fmt: skip
+
     rows = []
-    for name, armenia in renderings.items():
-        arm_here = area(shapely.intersection(lake, armenia))[0]
-        rows.append(
-            {
-                "baseline": name,
-                "claim": "as drawn",
-                "armenia_pct": 100 * arm_here / total,
-                "lake_km2": total,
-                "area_between_km2": 0.0,
-            }
-        )
+    for name, territory in renderings.items():
+        rows.append(row(name, "as drawn", area(shapely.intersection(feature, territory))[0], 0.0))
         for claim, share in claims.items():
-            claimed = armenia_under_claim(armenia, lake, share)
-            arm_claim = area(shapely.intersection(lake, claimed))[0]
-            moved = area(shapely.intersection(lake, shapely.symmetric_difference(armenia, claimed)))[0]
-            rows.append(
-                {
-                    "baseline": name,
-                    "claim": claim,
-                    "armenia_pct": 100 * arm_claim / total,
-                    "lake_km2": total,
-                    "area_between_km2": moved,
-                }
-            )
-    table = pd.DataFrame(rows)
-    table.insert(3, "azerbaijan_pct", 100.0 - table["armenia_pct"])
+            claimed = territory_under_claim(territory, feature, share)
+            moved = shapely.intersection(feature, shapely.symmetric_difference(territory, claimed))
+            rows.append(row(name, claim, area(shapely.intersection(feature, claimed))[0], area(moved)[0]))
+    table = pd.DataFrame(rows, columns=["baseline", "claim", "subject_pct", "feature_km2", "area_between_km2"])
+    table.insert(3, "counterpart_pct", 100.0 - table["subject_pct"])
     return table
 
 
-def crossings(lines: gpd.GeoDataFrame, armenia: shapely.Geometry) -> gpd.GeoDataFrame:
-    """Return the stretches of each line that lie outside Armenia, with geodesic lengths.
+def stated_shares(claims: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Return feature reference -> {claim name: the subject's share} from a claims table.
 
-    For a road inside Armenia, these are the stretches on the other side of the
-    baseline (where, for example, checkpoints were put on the Goris-Kapan road).
+    ``claims`` has ``id``, ``feature`` (``layer:id`` of the feature the claim divides) and
+    ``subject_share`` (0..1). A claim's name is its id without the ``claim-`` prefix and
+    the feature's own id: ``claim-my-lake-north`` on ``lakes:my-lake`` is ``north``.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for cid, ref, share in zip(claims["id"], claims["feature"], claims["subject_share"], strict=True):
+        out.setdefault(str(ref), {})[claim_name(cid, ref)] = float(share)
+    return out
+
+
+def claim_name(claim_id: str, feature: str) -> str:
+    """Return a claim's short name: its id without ``claim-`` and the id of the feature it divides."""
+    return str(claim_id).removeprefix("claim-").removeprefix(f"{str(feature).partition(':')[2]}-")
+
+
+def crossings(lines: gpd.GeoDataFrame, territory: shapely.Geometry) -> gpd.GeoDataFrame:
+    """Return the stretches of each line that lie outside ``territory``, with geodesic lengths.
+
+    For a road inside the subject's territory, these are the stretches on the other side
+    of the baseline (where, for example, checkpoints were put on a road that crosses it).
 
     Each stretch names its line by row position (``line``, counting from 1) as well as by
     ``line_id``/``line_name``: ids may be missing or repeated in a user's file, and a
     line's length must come from that row, never from a lookup by id.
 
     The cost is linear in the number of lines: one spatial index over the lines drops
-    those wholly inside Armenia, and the others go through one vectorised difference, each
-    against Armenia clipped to its own envelope (see :func:`_local_land`).
+    those wholly inside the territory, and the others go through one vectorised difference,
+    each against the territory clipped to its own envelope (see :func:`_local_land`).
 
     Returns
     -------
@@ -134,9 +148,9 @@ def crossings(lines: gpd.GeoDataFrame, armenia: shapely.Geometry) -> gpd.GeoData
     ids = lines["id"].to_numpy() if "id" in lines else np.full(len(lines), None)
     names = lines["name"].to_numpy() if "name" in lines else np.full(len(lines), None)
     inside = np.zeros(len(geoms), dtype=bool)
-    inside[shapely.STRtree(geoms).query(armenia, predicate="contains")] = True
+    inside[shapely.STRtree(geoms).query(territory, predicate="contains")] = True
     todo = np.flatnonzero(~inside & ~shapely.is_empty(geoms))
-    outside = shapely.difference(geoms[todo], _local_land(armenia, geoms[todo]))
+    outside = shapely.difference(geoms[todo], _local_land(territory, geoms[todo]))
     parts, owner = shapely.get_parts(shapely.line_merge(outside), return_index=True)
     keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)  # 1: LineString
     parts, rows = parts[keep], todo[owner[keep]]

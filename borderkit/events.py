@@ -55,9 +55,9 @@ DATE_PRECISIONS = ("day", "approx", "month", "range")
 
 #: How a reported position is built from its named place when the report gives a distance:
 #: ``line``, that many km into the country from the point of the line nearest the place,
-#: towards the place ("advanced 300 m into Armenian territory adjacent to Tegh");
+#: towards the place ("advanced 300 m into our territory adjacent to the village");
 #: ``place``, that many km from the place towards the nearest point of the line ("the
-#: adversary is 4.5 km from Jermuk").
+#: adversary is 4.5 km from the town").
 OFFSET_FROM = ("line", "place")
 
 
@@ -122,7 +122,7 @@ def offset_point(place, line, km: float, start: str):
 
     Reports give positions as a distance into the country near a named village ("800–900 m
     into our territory", from the line) or as a distance from a named town ("4.5 km from
-    Jermuk", towards the line). Both are measured along the geodesic between ``place`` and
+    the town", towards the line). Both are measured along the geodesic between ``place`` and
     the nearest point of ``line``, found in an azimuthal equidistant projection centred on
     the place (distances from its centre are true geodesic distances). ``start`` is
     ``"line"`` or ``"place"`` (see :data:`OFFSET_FROM`).

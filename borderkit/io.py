@@ -516,6 +516,7 @@ def write_output(path: str | os.PathLike, data: bytes | str, *, option: str = "-
             elif kind == "stream":
                 _write_stream(name, data)
             else:
+                assert resolved.target is not None  # a "replace" output always has its real path
                 _write_replace(resolved.target, data, guard)
             guard.committed = True
     except _Interrupted:
@@ -562,10 +563,10 @@ def atomic_write(
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_write mode must be 'w' or 'wb', not {mode!r}")
-    buffer: IO = BytesIO() if mode == "wb" else StringIO()
+    buffer: BytesIO | StringIO = BytesIO() if mode == "wb" else StringIO()
     yield buffer
     value = buffer.getvalue()
-    write_output(path, value if mode == "wb" else value.encode(encoding, errors), option=option)
+    write_output(path, value if isinstance(value, bytes) else value.encode(encoding, errors), option=option)
 
 
 def sha256_file(path: str | os.PathLike) -> str:

@@ -30,19 +30,26 @@ __all__ = [
     "terrain_overlays",
 ]
 
-DEFAULT_LAYERS = (
-    "countries",
-    "lakes",
-    "enclaves",
-    "zones",
-    "soviet_line",
-    "soviet_line_osm2017",
-    "soviet_line_ne10m",
-    "claims",
-    "roads",
-    "places",
-    "events",
-)
+#: The layers a map draws by default, in drawing order; the case's baselines go where ``"baselines"`` stands,
+#: and a layer the case lacks is left out (:func:`default_layers`).
+DEFAULT_LAYERS = ("countries", "lakes", "enclaves", "zones", "baselines", "claims", "roads", "places", "events")
+
+
+def default_layers(available: Iterable[str]) -> list[str]:
+    """Return the default layers the active case has: ``DEFAULT_LAYERS`` with its baselines, default first.
+
+    ``zones`` needs the case's ``sectors`` layer; every other name must be one of ``available``.
+    """
+    from borderkit.case import current
+
+    have = set(available)
+    names = []
+    for name in DEFAULT_LAYERS:
+        if name == "baselines":
+            names += [b for b in current().baselines if b in have]
+        elif name in have or (name == "zones" and "sectors" in have):
+            names.append(name)
+    return names
 
 
 def latest_date(*frames: gpd.GeoDataFrame) -> str:
@@ -140,8 +147,6 @@ def map_frames(
     first (``date``, else the latest dated feature) and, with ``samples`` and a ``date``,
     the Monte Carlo band of the drawn zones on that date.
     """
-    from borderkit.calibrate import account_zones
-    from borderkit.reconcile import reconcile
     from borderkit.registry import components, figures, load
     from borderkit.registry import layers as registry_layers
     from borderkit.zones import active
@@ -149,31 +154,37 @@ def map_frames(
     registry = registry_layers()
     # canonical names first (query_name ignores case and punctuation, and raises with close
     # matches), so every later lookup uses the registry's own key
-    names = [n if n == "zones" else registry.query_name(n)["name"] for n in (layers or DEFAULT_LAYERS)]
+    wanted = layers or default_layers(registry)
+    names = [n if n == "zones" else registry.query_name(n)["name"] for n in wanted]
     if date is not None:
         parse_date(date, "--date")
-    account = reconcile(null=0, renderings=False)  # the intervals the headline shows; no base rates needed
-    calibrated = account_zones(account=account)  # zones at the account's areas (illustrative extents)
-    events = load("events")
+    account, calibrated = _account_and_zones(registry, need_zones="zones" in names)
+    events = load("events") if "events" in registry else None
     # the last day anything is dated: a feature, or a published figure the headline shows
-    last = max([latest_date(events, calibrated.zones), *(f.date.isoformat() for f in account.figures)])
+    dated = [latest_date(events, calibrated.zones)] if events is not None and calibrated is not None else []
+    dated += [f.date.isoformat() for f in account.figures] if account is not None else []
+    last = max(dated) if dated else None
     on = date or last
     frames: dict[str, gpd.GeoDataFrame] = {}
     attributions: list[str] = []
     for name in names:
+        if name == "zones" and calibrated is None:
+            raise UsageError(
+                "This case has no sectors layer, so there are no zones to draw: leave 'zones' out of --layers."
+            )
         if name == "zones":
             z = _zone_extents(calibrated)
             z = z.assign(start=z["date"], end=[e if isinstance(e, str) and e else last for e in z["end_date"]])
-            frames[name] = z[active(z, on)] if date else z
+            frames[name] = z[active(z, date)] if date else z
             attributions.append(
                 "zones modelled by borderkit from sourced sectors, calibrated to its account of the published "
                 "figures (illustrative extents)"
             )
             continue
-        gdf = events if name == "events" else load(name)
+        gdf = events if name == "events" and events is not None else load(name)
         if name == "events":
             gdf = gdf.assign(start=gdf["date"], end=last)
-            gdf = gdf[gdf["date"].map(parse_date) <= parse_date(on)] if date else gdf
+            gdf = gdf[gdf["date"].map(parse_date) <= parse_date(date)] if date else gdf
         frames[name] = gdf
         attributions.append(registry[name]["attribution"])
     more, credits = user_layers(add)
@@ -181,13 +192,35 @@ def map_frames(
     attributions += credits
     if not frames:
         raise UsageError("No layers to draw. Give --layers with at least one layer name.")
+    if account is None or on is None:  # a case without figures: the map has no headline
+        return frames, attributions, None
     summary = headline(account, components(), figures(), names=party_names())
-    summary.update(date=on, how=_zones_note(calibrated), samples=samples, seed=seed, band=None)
-    if samples and date:
-        from borderkit.calibrate import date_band
+    how = _zones_note(calibrated) if calibrated is not None else ""
+    summary.update(date=on, how=how, samples=samples, seed=seed, band=None)
+    if samples and date and calibrated is not None:
+        from borderkit.montecarlo import date_band
 
         summary["band"] = date_band(on, samples=samples, seed=seed).iloc[0].to_dict()
     return frames, attributions, summary
+
+
+def _account_and_zones(registry, *, need_zones: bool):
+    """Return (the case's account, its calibrated zones), each None when the case lacks the data for it.
+
+    A case made with ``borderkit case init`` has no figures or sectors yet: its map draws
+    the layers it has, without a headline or zones.
+    """
+    from borderkit.calibrate import account_zones
+    from borderkit.errors import DataIntegrityError
+    from borderkit.reconcile import reconcile
+
+    try:
+        account = reconcile(null=0, renderings=False)  # the intervals the headline shows; no base rates needed
+    except DataIntegrityError:
+        return None, None
+    if "sectors" not in registry:
+        return account, None
+    return account, account_zones(account=account)  # zones at the account's areas (illustrative extents)
 
 
 def party_names() -> dict[str, str]:
@@ -248,7 +281,7 @@ _STATUS_WORDS = {
 
 
 def _plain_total(name: str, components: pd.DataFrame, names: Mapping[str, str]) -> str:
-    """Return a total's name with the parties' names for their codes ("Land of Armenia held by Azerbaijan...")."""
+    """Return a total's name with the parties' names for their codes ("Land of <subject> held by <counterpart> ...")."""
     for claimant, holder in dict.fromkeys(zip(components["claimant"], components["holder"], strict=True)):
         code = f"{claimant} land held by {holder}"
         if name.startswith(code):
@@ -397,9 +430,10 @@ def terrain_overlays(
     import numpy as np
     import shapely
 
+    from borderkit.case import current
     from borderkit.terrain import hillshade, read_dem, to_lonlat_grid, viewshed
 
-    focus = [frames[n] for n in ("zones", "events", "soviet_line") if n in frames and len(frames[n])]
+    focus = [frames[n] for n in ("zones", "events", current().default_baseline) if n in frames and len(frames[n])]
     bounds = tuple(shapely.total_bounds([f.geometry.union_all() for f in focus]))
     dem = read_dem(dem_path, bounds=bounds, pad_m=2_000, max_cells=max_cells, clip=True)
     shade, box = to_lonlat_grid(hillshade(dem), dem)

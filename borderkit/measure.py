@@ -231,7 +231,7 @@ def _unwrap(lon: np.ndarray, ring: np.ndarray) -> np.ndarray:
     d[~same | ~np.isfinite(d)] = 0
     steps = np.r_[0.0, np.cumsum(d)]
     first = np.flatnonzero(np.r_[True, ~same])  # first vertex of each ring
-    out = lon[first][ring] + steps - steps[first][ring]
+    out: np.ndarray = lon[first][ring] + steps - steps[first][ring]
     bad = ~np.isfinite(lon)
     if bad.any():  # the whole ring is unusable: keep it NaN so that it is named, not measured
         ring_bad = np.zeros(int(ring.max()) + 1, dtype=bool)
@@ -240,7 +240,9 @@ def _unwrap(lon: np.ndarray, ring: np.ndarray) -> np.ndarray:
     return out
 
 
-def _densify_seams(lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, step: float):
+def _densify_seams(
+    lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, step: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Insert vertices every ``step`` degrees along the edges that go round a parallel (see :class:`_Rings`).
 
     After :func:`_unwrap`, only an edge from -180° to +180° spans 360° of longitude; every
@@ -287,7 +289,8 @@ def _ellipsoid_area(geod: Geod) -> float:
 def _cylindrical_estimate(lon: np.ndarray, lat: np.ndarray, radius: float) -> float:
     """Rough area (m²) of a lon/lat ring on a sphere, from the cylindrical equal-area shoelace."""
     x, y = np.radians(lon), np.sin(np.radians(lat))
-    return abs(0.5 * np.sum(x[:-1] * y[1:] - x[1:] * y[:-1])) * radius * radius
+    estimate: float = abs(0.5 * np.sum(x[:-1] * y[1:] - x[1:] * y[:-1])) * radius * radius
+    return estimate
 
 
 def _ring_area_perimeter(r: _Rings, geod: Geod) -> tuple[np.ndarray, np.ndarray]:
@@ -437,7 +440,8 @@ def _projected(geoms: np.ndarray, crs: CRS) -> np.ndarray:
 
 
 def _planar_area(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    return shapely.area(_projected(geoms, crs))
+    areas: np.ndarray = shapely.area(_projected(geoms, crs))
+    return areas
 
 
 @dataclass
@@ -548,7 +552,8 @@ def _unproject_local(projected: np.ndarray, frames: _Frames) -> np.ndarray:
             coords[a:b, 0], coords[a:b, 1]
         )
         coords[a:b, 0], coords[a:b, 1] = lon, lat
-    return shapely.set_coordinates(out, coords)
+    lonlat: np.ndarray = shapely.set_coordinates(out, coords)
+    return lonlat
 
 
 def _check_latitudes(geoms: np.ndarray, method: str) -> None:
@@ -688,14 +693,26 @@ def _finite(m2: np.ndarray, method: str) -> np.ndarray:
 
 
 def _surface_area(geoms: np.ndarray, dem: Any) -> np.ndarray:
+    """Return the 3D surface area (m²): the geodesic area times the DEM's surface ratio over each polygon.
+
+    ``dem`` is a grid read by :func:`borderkit.terrain.read_dem` (anything with a
+    ``surface_ratios(geoms)`` method): measuring does not read rasters itself, so that
+    terrain builds on measure and not the other way round.
+    """
     if dem is None:
         raise UsageError(
             "method 'surface' needs a DEM, and none was given. "
-            "Pass dem= (a GeoTIFF path) or --dem FILE on the command line."
+            "Pass dem=borderkit.terrain.read_dem(PATH) or --dem FILE on the command line."
         )
-    from borderkit import terrain
-
-    return terrain.surface_area(geoms, dem)
+    ratios = getattr(dem, "surface_ratios", None)
+    if ratios is None:
+        raise UsageError(
+            f"method 'surface' needs a DEM read with borderkit.terrain.read_dem, got {type(dem).__name__}. "
+            "Read the GeoTIFF first: dem=borderkit.terrain.read_dem(path), or use borderkit.terrain.surface_area."
+        )
+    planimetric = _geod_area_perimeter(geoms, _WGS84)[0]
+    surface: np.ndarray = planimetric * ratios(geoms)
+    return surface
 
 
 def perimeter(geoms: Any, *, unit: str = "km") -> np.ndarray:
@@ -766,7 +783,7 @@ def shift_band(
     if not np.isfinite(shift_m) or shift_m < 0:
         raise UsageError(
             f"shift must be a distance in metres >= 0, got {shift_m!r}. "
-            "Use e.g. 110 for the Pulkovo 1942 -> WGS84 datum offset."
+            "Use e.g. 110 for the datum offset of the case's historical maps."
         )
     arr = _as_geometry_array(geoms)
     if len(arr) == 0 or shapely.is_empty(arr[~shapely.is_missing(arr)]).all():

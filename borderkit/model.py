@@ -1,8 +1,10 @@
 """The modelled area under a scenario: which baseline, scope, date, method and unit.
 
 A :class:`Scenario` names every choice that changes a figure. :class:`AreaModel` holds
-the data (sectors, baseline renderings, provinces, exclaves) and turns a scenario and a
-date into the number a publisher would have printed. Pure: no I/O; zones are cached.
+the data (sectors, baseline renderings, the subject's regions, exclaves) and turns a
+scenario and a date into the number a publisher would have printed. Pure: no I/O; zones
+are cached. The case (:mod:`borderkit.case`) supplies the data through
+:func:`borderkit.registry.area_model`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 import shapely
 from pyproj import Geod
 
-from borderkit.claims import armenia_under_claim
+from borderkit.claims import territory_under_claim
 from borderkit.errors import UsageError
 from borderkit.measure import UNITS, area
 from borderkit.zones import _transformer, active, breakdown, primary, zones
@@ -31,10 +33,10 @@ MI2_PER_KM2 = UNITS["mi2"] / UNITS["km2"]
 class Scenario:
     """Every choice that turns the zones into a published number; the defaults are borderkit's."""
 
-    baseline: str = "soviet_line"
+    baseline: str | None = None  # None: the model's default baseline (the case's)
     time_scope: str = "cumulative"  # or "episode": only the latest episode up to the date
-    space_scope: str = "all"  # or a province name
-    exclaves: bool = False  # add exclaves held by Azerbaijan since the 1990s (Artsvashen)
+    space_scope: str = "all"  # or a region (province) name
+    exclaves: bool = False  # add the subject's exclaves the counterpart holds
     method: str = "geodesic"
     unit_mixup: str = "none"  # "mi2-read-as-km2" | "km2-read-as-mi2"
     depth_scale: float = 1.0
@@ -49,13 +51,16 @@ class Scenario:
         }
 
 
-def datum_offset(lon: float, lat: float) -> tuple[float, float, float]:
-    """Return (dlon, dlat, metres) that Pulkovo 1942 -> WGS84 moves a point, computed with pyproj.
+def datum_offset(lon: float, lat: float, datum: str | None) -> tuple[float, float, float]:
+    """Return (dlon, dlat, metres) that ``datum`` -> WGS84 moves a point, computed with pyproj.
 
-    Soviet topographic maps use Pulkovo 1942 (EPSG:4284). Coordinates read off them but
-    taken as WGS84 are misplaced by this vector (about 105 m here).
+    Historical maps use their own datum (the manifest's ``datum``, e.g. ``EPSG:4284``).
+    Coordinates read off them but taken as WGS84 are misplaced by this vector (about
+    105 m for the bundled case). ``datum=None``: no offset.
     """
-    x, y = _transformer(4284, 4326).transform(lon, lat)
+    if datum is None:
+        return 0.0, 0.0, 0.0
+    x, y = _transformer(datum, 4326).transform(lon, lat)
     _, _, dist = Geod(ellps="WGS84").inv(lon, lat, x, y)
     return x - lon, y - lat, float(dist)
 
@@ -68,13 +73,18 @@ class AreaModel:
     sectors
         The sectors layer.
     baselines
-        Baseline name -> (line, Armenia polygon it bounds), lon/lat.
+        Baseline name -> (line, the subject's territory it bounds), lon/lat; the first is
+        the default (the one a :class:`Scenario` without a baseline uses).
     provinces
-        Armenian province polygons (for space scopes).
+        The subject's region polygons, with a ``name`` column (for space scopes).
     exclaves
-        Polygons of Armenian exclaves held by Azerbaijan (Artsvashen).
-    lakes
-        Lakes that claims move (Sev Lake), name -> polygon, for claim baselines.
+        Polygons of the subject's exclaves the counterpart holds.
+    claims
+        Claim baseline name -> (the feature the claim divides, the subject's share of it):
+        each becomes a baseline with the default line and the territory as the claim draws it.
+    datum
+        CRS of the historical maps the line was drawn on (the manifest's ``datum``): adds a
+        ``datum-shift`` baseline moved by its offset. None: no datum shift.
     """
 
     def __init__(
@@ -84,40 +94,48 @@ class AreaModel:
         provinces: gpd.GeoDataFrame,
         exclaves: gpd.GeoDataFrame,
         claims: Mapping[str, tuple[shapely.Geometry, float]] | None = None,
+        *,
+        datum: str | None = None,
     ):
         self.sectors = sectors
         self.provinces = provinces
         self.exclaves = exclaves
         self._baselines = dict(baselines)
         centre = shapely.MultiPoint(np.c_[sectors["anchor_a_lon"], sectors["anchor_a_lat"]]).centroid
-        self.datum = datum_offset(centre.x, centre.y)
-        line, armenia = self._baselines["soviet_line"]
+        self.datum = datum_offset(centre.x, centre.y, datum)
+        self.default_baseline = next(iter(self._baselines))
+        line, territory = self._baselines[self.default_baseline]
         dlon, dlat, _ = self.datum
-        self._baselines["datum-shift"] = (
-            shapely.affinity.translate(line, dlon, dlat),
-            shapely.affinity.translate(armenia, dlon, dlat),
-        )
-        for name, (lake, share) in (claims or {}).items():
-            self._baselines[name] = (line, armenia_under_claim(armenia, lake, share))
+        if datum is not None:
+            self._baselines["datum-shift"] = (
+                shapely.affinity.translate(line, dlon, dlat),
+                shapely.affinity.translate(territory, dlon, dlat),
+            )
+        for name, (feature, share) in (claims or {}).items():
+            self._baselines[name] = (line, territory_under_claim(territory, feature, share))
 
     @property
     def baseline_names(self) -> list[str]:
         """Return every baseline a scenario may name (renderings, datum shift, claims)."""
         return list(self._baselines)
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019 - the model is long-lived and its inputs immutable
-    def zones(self, baseline: str, depth_scale: float = 1.0) -> gpd.GeoDataFrame:
+    def zones(self, baseline: str | None = None, depth_scale: float = 1.0) -> gpd.GeoDataFrame:
         """Return the raw zones of every sector on a baseline (the prior), depths scaled by ``depth_scale``.
 
         Raw: each sector's primary parameter set as stated, a nominal 1 km where its source
         states no depth or width (:data:`borderkit.zones.RAW_NOTE`). Maps and timelines draw
         the zones calibrated to the account instead (:mod:`borderkit.calibrate`).
+        ``baseline=None`` is the default baseline.
         """
+        return self._zones(baseline or self.default_baseline, depth_scale)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - the model is long-lived and its inputs immutable
+    def _zones(self, baseline: str, depth_scale: float) -> gpd.GeoDataFrame:
         if baseline not in self._baselines:
             raise UsageError(f"Unknown baseline {baseline!r}. Allowed: {', '.join(self._baselines)}.")
-        line, armenia = self._baselines[baseline]
+        line, territory = self._baselines[baseline]
         sectors = self.sectors.assign(depth_km=self.sectors["depth_km"].astype(float) * depth_scale)
-        return zones(sectors, line, armenia, baseline_name=baseline)
+        return zones(sectors, line, territory, baseline_name=baseline)
 
     def in_force(self, scenario: Scenario, on: str) -> gpd.GeoDataFrame:
         """Return the zones a scenario counts on a date (time scope applied: ``episode`` keeps the latest component)."""

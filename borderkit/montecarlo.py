@@ -1,7 +1,7 @@
 """Uncertainty: Monte Carlo over the geometry, and over the account and the geometry together.
 
 Each sample draws the geometry: a rendering of the baseline, a boundary shift (random
-direction, length up to the Pulkovo 1942 -> WGS84 datum offset), for each sector one of its
+direction, length up to the offset of the case's datum to WGS84), for each sector one of its
 parameter sets (by weight), its depth and width uniformly within the range the source's
 words allow, and its depth profile.
 
@@ -63,6 +63,8 @@ __all__ = [
     "check_args",
     "CHUNK_SAMPLES",
     "PARALLEL_MIN_SAMPLES",
+    "figure_band",
+    "date_band",
 ]
 
 #: Bytes kept per probability-raster cell while sampling (the running count and the share, one
@@ -162,10 +164,10 @@ class MonteCarloResult:
 class _Rendering:
     """One rendering of the line, projected once: its land, and per sector where the shape hangs."""
 
-    land: shapely.Geometry  # Armenia near the sectors
+    land: shapely.Geometry  # the subject's territory near the sectors
     lines: list  # per sector: its stretch (two-anchor ribbon), nearest line part (one anchor) or Front (salient)
     anchors: list[shapely.Point]
-    lands: list[shapely.Geometry]  # per sector: Armenia within SECTOR_REACH_M of its anchor
+    lands: list[shapely.Geometry]  # per sector: the territory within SECTOR_REACH_M of its anchor
 
 
 def _regional_crs(sectors: pd.DataFrame) -> CRS:
@@ -186,7 +188,7 @@ def _lonlat_bounds(window: shapely.Geometry, crs: CRS) -> tuple[float, float, fl
     return min(xs) - 0.05, min(ys) - 0.05, max(xs) + 0.05, max(ys) + 0.05
 
 
-def _prepare(sites: pd.DataFrame, line: shapely.Geometry, armenia: shapely.Geometry, crs: CRS, margin_m: float):
+def _prepare(sites: pd.DataFrame, line: shapely.Geometry, territory: shapely.Geometry, crs: CRS, margin_m: float):
     """Project one rendering: the land within ``margin_m`` of the anchors, and each sector's line."""
     proj = _projector(crs)
     line_p = proj(line)
@@ -202,7 +204,9 @@ def _prepare(sites: pd.DataFrame, line: shapely.Geometry, armenia: shapely.Geome
             part = baseline_stretch(part, anchors[i], b)
         lines.append(part)
     window = shapely.box(*shapely.MultiPoint(anchors).bounds).buffer(margin_m)
-    land = shapely.intersection(proj(shapely.intersection(armenia, shapely.box(*_lonlat_bounds(window, crs)))), window)
+    land = shapely.intersection(
+        proj(shapely.intersection(territory, shapely.box(*_lonlat_bounds(window, crs)))), window
+    )
     reach = SECTOR_REACH_M
     boxes = [shapely.box(a.x - reach, a.y - reach, a.x + reach, a.y + reach) for a in anchors]
     lands = list(shapely.intersection(land, boxes))
@@ -462,7 +466,8 @@ def _run_chunk(
     rng = np.random.default_rng(seed)
     areas = np.zeros((n, len(job.quantities)))
     counts = np.zeros((job.grid.rows, job.grid.cols), dtype=np.int32) if job.grid is not None else None
-    records, guesses = [], {}
+    records: list[dict] = []
+    guesses: dict[str, float] = {}
     for i in range(n):
         name = job.names[rng.integers(len(job.names))]
         length, angle = rng.uniform(0, job.max_shift_m), rng.uniform(0, 2 * np.pi)
@@ -480,7 +485,7 @@ def _run_chunk(
         zones_arr = np.array(_zones_at(job.site_rows, job.prepared[name], draw, lams, frees, shift), dtype=object)
         measured = _measure(zones_arr, job.members, job.quantities, job.in_force, job.order, drawn, job.starts)
         areas[i] = measured * np.exp(job.sigmas * rng.standard_normal(len(job.quantities)))
-        if counts is not None and job.last_on.any():
+        if counts is not None and job.grid is not None and job.last_on.any():
             counts += _coverage(zones_arr[job.last_on], job.grid)
         records.append(_record(first + i, name, length, angle, job.sites, draw, lams, drawn))
         if progress:
@@ -517,7 +522,7 @@ def monte_carlo(
     sectors
         The sectors layer (all parameter sets, with their ranges and weights).
     baselines
-        Baseline name -> (line, Armenia polygon), lon/lat; drawn uniformly.
+        Baseline name -> (line, the subject's territory it bounds), lon/lat; drawn uniformly.
     dates, quantities
         What to measure: the union of the zones in force on each date, or each
         :class:`Quantity` (components on a date).
@@ -530,7 +535,8 @@ def monte_carlo(
         (:meth:`numpy.random.SeedSequence.spawn`), so the same seed gives the same numbers
         in this process, on local worker processes or on a cluster, with any number of workers.
     max_shift_m
-        Largest boundary shift (the datum offset, ~105 m here), uniform in length and direction.
+        Largest boundary shift (the case's datum offset, ~105 m for the bundled case), uniform in length and
+        direction.
     vary_profiles, vary_sets
         Draw each sector's depth profile among uniform/triangular/parabolic, and its
         parameter set by weight (else its own profile, and its heaviest set).
@@ -574,7 +580,16 @@ def monte_carlo(
     return _combine(job, chunks, samples, total)
 
 
-def _job(sectors, baselines, account, quantities, max_shift_m, vary_profiles, vary_sets, raster_cell_m) -> _Job:
+def _job(
+    sectors,
+    baselines: Mapping[str, tuple[shapely.Geometry, shapely.Geometry]],
+    account,
+    quantities,
+    max_shift_m,
+    vary_profiles,
+    vary_sets,
+    raster_cell_m,
+) -> _Job:
     """Project every rendering and index the sectors once: what every sample shares."""
     sites = _sites(sectors)
     if "component" not in sites.columns:
@@ -650,3 +665,95 @@ def summarise(result: MonteCarloResult) -> pd.DataFrame:
             "samples": len(result.areas_km2),
         }
     )
+
+
+# ----------------------------------------------------------------------------- the case's bands
+def figure_band(
+    account,
+    figures: pd.DataFrame,
+    *,
+    samples: int,
+    seed: int = 0,
+    raster_cell_m: float | None = None,
+    progress: Callable[[int], None] | None = None,
+    max_bytes: int | None = None,
+):
+    """Return (band per figure, the Monte Carlo result) over the account and the geometry together.
+
+    Each independent figure's quantity (its components on its date) is sampled by
+    :func:`borderkit.montecarlo.monte_carlo` with the account's refits, the sectors'
+    parameter sets, the renderings of the line and the datum shift, and the figure's own
+    precision (``sigma`` of the validated figures table). The band table has one row per
+    figure: its value, status, the 5-95% band and whether the band at the account's own
+    outlier level (±2 standard units: 2.3-97.7%) holds the figure (``in_band``; a lower
+    bound is held when the band reaches it).
+    """
+    from borderkit.account import LOWER_BOUNDS, Z_OUTLIER
+    from borderkit.registry import area_model, baseline, baselines, components, load
+
+    table = components()
+    sigma = dict(zip(figures["id"], figures["sigma"].astype(float), strict=True))
+    chosen = [f for f in account.figures if f.repeats is None]
+    quantities = [Quantity(f.id, f.date.isoformat(), f.components, sigma[f.id]) for f in chosen]
+    result = monte_carlo(
+        load("sectors"),
+        {n: baseline(n) for n in baselines()},
+        account=AccountDraws.from_account(account, dict(zip(table["id"], table["start"], strict=True))),
+        quantities=quantities,
+        samples=samples,
+        seed=seed,
+        max_shift_m=area_model().datum[2],
+        raster_cell_m=raster_cell_m,
+        progress=progress,
+        max_bytes=max_bytes,
+    )
+    band = summarise(result)
+    level = 100 * _normal_cdf(-Z_OUTLIER)
+    lo, hi = np.percentile(result.areas_km2, [level, 100 - level], axis=0) if samples else (np.nan, np.nan)
+    values = np.array([f.value_km2 for f in chosen])
+    # a bound ("at least", a part) is held when the band reaches it
+    bound = np.array([f.scope == "part" or f.qualifier in LOWER_BOUNDS for f in chosen])
+    out = pd.DataFrame(
+        {
+            "figure": [f.id for f in chosen],
+            "value_km2": values,
+            "status": [f.status for f in chosen],
+            "p5_km2": band["p5_km2"].to_numpy(),
+            "median_km2": band["median_km2"].to_numpy(),
+            "p95_km2": band["p95_km2"].to_numpy(),
+            "in_band": ((lo <= values) | bound) & (values <= hi),
+        }
+    )
+    return out, result
+
+
+def _normal_cdf(z: float) -> float:
+    """Return the standard normal cumulative probability (the band level that matches a z threshold)."""
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def date_band(on: str, *, samples: int, seed: int = 0, account=None) -> pd.DataFrame:
+    """Return the Monte Carlo band (one row) of the land the modelled episodes hold on a date.
+
+    Like :func:`figure_band`, over the account's refits and the geometry together, for the
+    union of every drawn component's zones in force on ``on`` (no figure's precision: this
+    is the land, not a count of it).
+    """
+    from borderkit.account import build_account
+    from borderkit.reconcile import to_components, to_figures
+    from borderkit.registry import area_model, baseline, baselines, components, figures, load
+
+    check_args(samples, seed)  # before the account's refits, which take the same seed
+    table = components()
+    if account is None:
+        account = build_account(to_components(table), to_figures(figures()), resamples=200, null=0, seed=seed)
+    result = monte_carlo(
+        load("sectors"),
+        {n: baseline(n) for n in baselines()},
+        account=AccountDraws.from_account(account, dict(zip(table["id"], table["start"], strict=True))),
+        quantities=[Quantity("land taken, modelled episodes", on)],
+        samples=samples,
+        seed=seed,
+        max_shift_m=area_model().datum[2],
+    )
+    return summarise(result)

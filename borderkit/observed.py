@@ -32,9 +32,9 @@ import os
 import re
 import sys
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -189,7 +189,7 @@ def _row_dates(gdf: pd.DataFrame, column: str | None, fallback: dt.date | None, 
 # ---------------------------------------------------------------- reading an archive (the edge)
 
 
-def archive_files(sources: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+def archive_files(sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
     """List the files of an archive: each source is a file, a folder or a glob pattern.
 
     A folder contributes its files ending in one of :data:`GEODATA_ENDINGS` (not its
@@ -240,7 +240,7 @@ def _expand(source: str) -> list[Path]:
 
 
 def read_archive(
-    sources: str | os.PathLike | Iterable[str | os.PathLike],
+    sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     date_column: str = "date",
     layer: str | None = None,
@@ -316,7 +316,10 @@ PARALLEL_MIN_FILES = 64
 PARALLEL_MIN_PERIODS = 200
 
 
-def _chunked(items: Sequence, workers: int | None) -> list[Sequence]:
+_T = TypeVar("_T")
+
+
+def _chunked(items: Sequence[_T], workers: int | None) -> list[Sequence[_T]]:
     """Cut ``items`` into about four chunks per worker, in order (uneven files even out)."""
     from borderkit.parallel import local_workers
 
@@ -325,7 +328,9 @@ def _chunked(items: Sequence, workers: int | None) -> list[Sequence]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _read_files(job: tuple, paths: list[Path], progress: Any = None) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
+def _read_files(
+    job: tuple[str, str | None, str | None, bool], paths: list[Path], progress: Any = None
+) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
     """Read and check some archive files: (date, file, geometry) rows, notes, each file's CRS."""
     from borderkit.io import read_user_geodata
     from borderkit.validate import validate_polygons
@@ -403,7 +408,7 @@ def states(frame: gpd.GeoDataFrame, *, date_column: str = "date") -> gpd.GeoData
     days = _row_dates(frame, column, None, "the polygons")
     geoms = frame.geometry.to_numpy()
     order = sorted(set(days))
-    rows = {d: [] for d in order}
+    rows: dict[dt.date, list[shapely.Geometry]] = {d: [] for d in order}
     for day, geom in zip(days, geoms, strict=True):
         if geom is not None and not geom.is_empty:
             rows[day].append(geom)
@@ -415,7 +420,7 @@ def states(frame: gpd.GeoDataFrame, *, date_column: str = "date") -> gpd.GeoData
     )
 
 
-def _union(geoms: list) -> shapely.Geometry:
+def _union(geoms: list[shapely.Geometry]) -> shapely.Geometry:
     """Union of one date's polygons (one valid polygon is kept as it is: nothing to merge)."""
     if not geoms:
         return _EMPTY
@@ -444,7 +449,7 @@ def _day(value: str | dt.date, what: str) -> dt.date:
 
 
 def period_bounds(
-    dates: Sequence[str | dt.date], *, every: str | None = None, between: tuple | None = None
+    dates: Sequence[str | dt.date], *, every: str | None = None, between: tuple[str | dt.date, ...] | None = None
 ) -> list[tuple[dt.date, dt.date]]:
     """Return the (start, end) dates of the periods to compare.
 
@@ -476,7 +481,7 @@ def period_bounds(
     return list(zip(cuts[:-1], cuts[1:], strict=True))
 
 
-def _between(between: tuple, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+def _between(between: tuple[str | dt.date, ...], first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
     if len(between) != 2:
         raise UsageError(f"--between takes two dates, got {len(between)}. Give --between 2022-09-01 2022-09-30.")
     start, end = _day(between[0], "--between"), _day(between[1], "--between")
@@ -615,7 +620,7 @@ def changes(
     series: gpd.GeoDataFrame,
     *,
     every: str | None = None,
-    between: tuple | None = None,
+    between: tuple[str | dt.date, ...] | None = None,
     regions: gpd.GeoDataFrame | None = None,
     region_column: str | None = None,
     workers: int | None = None,
@@ -679,7 +684,7 @@ def changes(
     return out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
 
 
-def _region_order(frame: pd.DataFrame):
+def _region_order(frame: pd.DataFrame) -> Callable[[pd.Series], pd.Series]:
     """Sort key: regions in the order they were given (not alphabetically), other keys as they are."""
     order = {name: i for i, name in enumerate(dict.fromkeys(frame["region"]))} if "region" in frame else {}
 
@@ -689,7 +694,9 @@ def _region_order(frame: pd.DataFrame):
     return key
 
 
-def _overlay(job: Any, pairs: list[tuple], progress: Any = None) -> tuple[list, list]:
+def _overlay(
+    job: Any, pairs: list[tuple[shapely.Geometry, shapely.Geometry]], progress: Any = None
+) -> tuple[list[shapely.Geometry], list[shapely.Geometry]]:
     """Return the ground gained (held at the end, not the start) and lost of each (start, end) pair."""
     start = np.array([p[0] for p in pairs], dtype=object)
     end = np.array([p[1] for p in pairs], dtype=object)
@@ -717,12 +724,12 @@ def change_table(polygons: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def observed(
-    source: str | os.PathLike | Iterable[str | os.PathLike] | gpd.GeoDataFrame,
+    source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | gpd.GeoDataFrame,
     *,
     every: str | None = None,
-    between: tuple | None = None,
-    territory: shapely.Geometry | gpd.GeoDataFrame | str | os.PathLike | None = None,
-    within: gpd.GeoDataFrame | str | os.PathLike | None = None,
+    between: tuple[str | dt.date, ...] | None = None,
+    territory: shapely.Geometry | gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    within: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
     region_column: str | None = None,
     date_column: str = "date",
     layer: str | None = None,
@@ -767,6 +774,7 @@ def observed(
     >>> observed(maps, every="month").table.round(1).iloc[0].to_dict()
     {'period_start': '2022-09-01', 'period_end': '2022-09-30', 'gained_km2': 4108.8, 'lost_km2': 4108.8, 'net_km2': 0.0}
     """
+    notes: list[str]
     if isinstance(source, gpd.GeoDataFrame):
         series, notes = states(source, date_column=date_column), []
     else:

@@ -14,12 +14,17 @@ import html
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from borderkit.errors import BorderkitError, DataIntegrityError, UnknownLayerError
+
+if TYPE_CHECKING:
+    import shapely
+
+    from borderkit.model import AreaModel
 
 __all__ = [
     "SCHEMA",
@@ -28,13 +33,16 @@ __all__ = [
     "area_model",
     "baseline",
     "baselines",
+    "claims",
     "components",
     "clear_cache",
     "data_dir",
     "estimates",
+    "feature",
     "figures",
     "layers",
     "load",
+    "require",
     "sources",
     "verify",
 ]
@@ -66,7 +74,7 @@ def _normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-class Bunch(dict):
+class Bunch(dict[str, Any]):
     """A dict with attribute access, name queries and an HTML repr (as in xyzservices)."""
 
     def __getattr__(self, key: str) -> Any:
@@ -94,6 +102,7 @@ class Bunch(dict):
     def query_name(self, name: str) -> Layer:
         """Return a layer by name, ignoring case and punctuation; list close names if absent."""
         wanted = _normalise(name)
+        layer: Layer  # a Bunch of layers (query_name is meant for layers())
         for key, layer in self.items():
             if _normalise(key) == wanted:
                 return layer
@@ -144,7 +153,7 @@ class Layer(Bunch):
     @property
     def path(self) -> Path:
         """Path of the layer's file."""
-        return data_dir() / self["filename"]
+        return data_dir() / str(self["filename"])
 
     def load(self) -> gpd.GeoDataFrame:
         """Load this layer (see :func:`load`)."""
@@ -152,8 +161,9 @@ class Layer(Bunch):
 
 
 @functools.cache
-def _manifest(folder: Path) -> dict:
-    return json.loads((folder / "layers.json").read_text(encoding="utf-8"))
+def _manifest(folder: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((folder / "layers.json").read_text(encoding="utf-8"))
+    return manifest
 
 
 def layers() -> Bunch:
@@ -226,7 +236,7 @@ def baselines() -> list[str]:
     return [name for name in current().baselines if name in known]
 
 
-def baseline(name: str | None = None):
+def baseline(name: str | None = None) -> tuple[shapely.Geometry, shapely.Geometry]:
     """Return (line, territory) for a baseline rendering: the merged line and the subject's territory it bounds.
 
     ``name`` defaults to the case's default baseline; the territory comes from the layer
@@ -254,7 +264,7 @@ def baseline(name: str | None = None):
 def components() -> pd.DataFrame:
     """Return the bundled components (``src/components.csv``), validated: the quantities figures are made of."""
     from borderkit.case import current
-    from borderkit.reconcile import validate_components
+    from borderkit.catalogue import validate_components
 
     path = current().path("components")
     if not path.is_file():
@@ -267,7 +277,7 @@ def components() -> pd.DataFrame:
 
 
 def _component_columns() -> tuple[str, ...]:
-    from borderkit.reconcile import COMPONENT_COLUMNS
+    from borderkit.catalogue import COMPONENT_COLUMNS
 
     return COMPONENT_COLUMNS
 
@@ -275,7 +285,7 @@ def _component_columns() -> tuple[str, ...]:
 def figures() -> pd.DataFrame:
     """Return the bundled published figures (``figures.csv``), validated against the components."""
     from borderkit.case import current
-    from borderkit.reconcile import validate_figures
+    from borderkit.catalogue import validate_figures
 
     path = current().path("figures")
     if not path.is_file():
@@ -310,15 +320,86 @@ def estimates() -> pd.DataFrame:
     return table.assign(value=table["value_km2"], unit="km2")
 
 
-def area_model():
-    """Return an :class:`~borderkit.model.AreaModel` built from the bundled layers."""
+def require(name: str, *, needed_by: str, add: str) -> gpd.GeoDataFrame:
+    """Load a layer a command needs; if the active case has none, say which file to add.
+
+    Parameters
+    ----------
+    name
+        The layer's name in ``layers.json``.
+    needed_by
+        What needs it (``"'borderkit zones'"``), for the message.
+    add
+        What the layer holds and where it goes, for the message.
+    """
+    if name not in layers():
+        from borderkit.case import current
+
+        raise DataIntegrityError(
+            f"This case ({current().folder}) has no {name!r} layer, needed by {needed_by}. Add {add}, and list it "
+            f"in layers.json under the name {name!r}; 'borderkit case check' then verifies it."
+        )
+    return load(name)
+
+
+def feature(ref: str) -> shapely.Geometry:
+    """Return the geometry a ``layer:id`` reference names (a claim's ``feature``, e.g. ``lakes:my-lake``)."""
+    layer, sep, fid = str(ref).partition(":")
+    if not sep or not layer or not fid:
+        raise DataIntegrityError(f"Feature reference {ref!r} is not 'layer:id' (e.g. 'lakes:my-lake').")
+    rows = load(layer).set_index("id").geometry
+    if fid not in rows.index:
+        raise DataIntegrityError(f"Feature reference {ref!r}: layer {layer!r} has no feature with id {fid!r}.")
+    return rows[fid]
+
+
+#: Columns a claims layer needs beyond the common schema.
+CLAIM_COLUMNS = ("feature", "subject_share")
+
+
+def claims() -> gpd.GeoDataFrame:
+    """Return the case's claims layer (empty when it has none), checked for ``feature`` and ``subject_share``.
+
+    Each row is a claimed division of one feature: ``feature`` names it (``layer:id``)
+    and ``subject_share`` is the share of it (0..1) the claim gives the subject.
+    """
+    if "claims" not in layers():
+        return gpd.GeoDataFrame({c: [] for c in ("id", *CLAIM_COLUMNS)}, geometry=[], crs=4326)
+    table = load("claims")
+    missing = [c for c in CLAIM_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataIntegrityError(
+            f"The claims layer lacks column(s) {', '.join(missing)}: each claim names the feature it divides "
+            "('feature', as layer:id, e.g. lakes:my-lake) and the subject's share of it ('subject_share', 0..1)."
+        )
+    return table
+
+
+def area_model() -> AreaModel:
+    """Return an :class:`~borderkit.model.AreaModel` built from the active case's layers.
+
+    The subject's regions (the manifest's ``regions`` layer, rows whose ``country`` is the
+    subject), the exclaves the counterpart holds (``enclaves`` rows claimed by the subject
+    and held by the counterpart), and each claim's feature come from the case; only the
+    sectors are required.
+    """
+    from borderkit.case import current
     from borderkit.model import AreaModel
 
+    case = current()
+    sectors = require(
+        "sectors", needed_by="the occupation model (zones, timeline, reconcile)",
+        add="a layer of sectors (land sources report taken) built from src/sectors.csv",
+    )  # fmt: skip
     renderings = {name: baseline(name) for name in baselines()}
-    provinces = load("provinces").query("country == 'ARM'")
-    enclaves = load("enclaves")
-    held = enclaves[(enclaves["claimant"] == "ARM") & (enclaves["holder"] == "AZE")]
-    lake = load("lakes").set_index("id").geometry["sev-lake"]
-    claims = load("claims").set_index("id")["armenian_share"]
-    claim_lines = {f"claim:{cid.removeprefix('claim-')}": (lake, float(share)) for cid, share in claims.items()}
-    return AreaModel(load("sectors"), renderings, provinces, held, claim_lines)
+    empty = gpd.GeoDataFrame({"name": [], "country": []}, geometry=[], crs=4326)
+    regions = load(case.regions_layer) if case.regions_layer else empty
+    provinces = regions[regions["country"] == case.subject.code] if "country" in regions else empty
+    enclaves = load("enclaves") if "enclaves" in layers() else empty.assign(claimant=[], holder=[])
+    other = case.counterpart.code if case.counterpart else None
+    held = enclaves[(enclaves["claimant"] == case.subject.code) & (enclaves["holder"] == other)]
+    claim_lines = {
+        f"claim:{row.id.removeprefix('claim-')}": (feature(row.feature), float(row.subject_share))
+        for row in claims().itertuples()
+    }
+    return AreaModel(sectors, renderings, provinces, held, claim_lines, datum=case.datum)

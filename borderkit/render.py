@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -43,10 +43,19 @@ __all__ = [
     "GENERATOR",
 ]
 
+
+class _PathStyle(TypedDict, total=False):
+    """Leaflet path options (https://leafletjs.com/reference.html#path-option) that borderkit sets."""
+
+    radius: float
+    weight: float
+    dashArray: str
+    fill: bool
+    fillOpacity: float
+
+
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = {
-    "ARM": "#0072B2",
-    "AZE": "#E69F00",
     "line": "#000000",
     "alt1": "#CC79A7",
     "alt2": "#009E73",
@@ -71,7 +80,7 @@ EVENT_COLOURS = {
 #: An event whose report names only a town, province or area (``position`` ``area-named``) is
 #: drawn as a hollow, dashed ring in its type's colour: it marks the area named, not a
 #: position, so it must not look like the filled dot of an incursion at the town centre.
-AREA_NAMED_STYLE = {"radius": 8, "weight": 2, "dashArray": "3 3", "fill": True, "fillOpacity": 0}
+AREA_NAMED_STYLE: _PathStyle = {"radius": 8, "weight": 2, "dashArray": "3 3", "fill": True, "fillOpacity": 0}
 AREA_NAMED_LABEL = "Area named, position unknown"
 
 BASEMAPS = {
@@ -265,13 +274,42 @@ def prepare_layers(
 
 
 # ---------------------------------------------------------------- styling
+def party_colour(code: str | None) -> str:
+    """Return a party's colour from the active case's manifest (grey for a code it does not name)."""
+    from borderkit.case import current
+
+    return current().party_colour(code)
+
+
+def baseline_rank(name: str) -> int | None:
+    """Return a layer's place among the case's baselines (0: the default), or None if it is not one."""
+    from borderkit.case import current
+
+    lines = current().baselines
+    return lines.index(name) if name in lines else None
+
+
+def is_line_layer(name: str) -> bool:
+    """Whether a layer is drawn as lines: a baseline, the claimed lines, the roads."""
+    return name in ("claims", "roads") or baseline_rank(name) is not None
+
+
+def layer_words(name: str) -> str:
+    """Return a layer's words in legends and the layer control: a baseline's from the manifest, else borderkit's."""
+    from borderkit.case import current
+
+    if baseline_rank(name) is not None:
+        return current().baseline_label(name)
+    return _LABELS.get(name, name)
+
+
 def _style(name: str, props: Mapping) -> dict:
     kind = props.get("kind")
     if name == "countries":
-        colour = PALETTE.get(props.get("claimant"), "#999999")
+        colour = party_colour(props.get("claimant"))
         return {"color": colour, "weight": 0.8, "fillColor": colour, "fillOpacity": 0.08}
     if name == "enclaves":
-        colour = PALETTE.get(props.get("holder"), "#999999")
+        colour = party_colour(props.get("holder"))
         return {"color": colour, "weight": 1.5, "fillOpacity": 1, "className": "bk-hatch"}
     if name == "zones":
         return {
@@ -283,12 +321,15 @@ def _style(name: str, props: Mapping) -> dict:
         }
     if name == "lakes":
         return {"color": PALETTE["lake"], "weight": 0.8, "fillColor": PALETTE["lake"], "fillOpacity": 0.6}
-    if name == "soviet_line":
+    rank = baseline_rank(name)
+    if rank == 0:  # the default rendering of the line: solid; the others dashed, in turn
         return {"color": PALETTE["line"], "weight": 2.5}
-    if name == "soviet_line_osm2017":
-        return {"color": PALETTE["alt1"], "weight": 1.5, "dashArray": "6 4"}
-    if name == "soviet_line_ne10m":
-        return {"color": PALETTE["alt2"], "weight": 1.5, "dashArray": "2 4"}
+    if rank is not None:
+        return {
+            "color": PALETTE["alt1" if rank % 2 else "alt2"],
+            "weight": 1.5,
+            "dashArray": "6 4" if rank % 2 else "2 4",
+        }
     if name == "claims" or kind == "claim":
         return {"color": PALETTE["claim"], "weight": 2.5, "dashArray": "8 4"}
     if name == "roads":
@@ -301,9 +342,6 @@ _LABELS = {
     "lakes": "Lakes",
     "enclaves": "Enclaves held by the other side (hatched)",
     "zones": "Modelled zones (illustrative, calibrated)",
-    "soviet_line": "Soviet-era line (WOF 2024)",
-    "soviet_line_osm2017": "Soviet-era line (OSM 2017)",
-    "soviet_line_ne10m": "Soviet-era line (Natural Earth)",
     "claims": "Claimed lines",
     "roads": "Roads (approximate)",
     "places": "Places named in the reports",
@@ -319,7 +357,7 @@ def _fields(gdf: gpd.GeoDataFrame) -> list[str]:
 
 def _label(name: Any, label: str | None = None) -> str:
     """Return the escaped label of a layer: ``label``, borderkit's label for ``name``, or ``name``."""
-    return escape_text(label or _LABELS.get(name, name))
+    return escape_text(label or layer_words(name))
 
 
 def _details(fields: list[str]) -> tuple[Any, Any]:
@@ -337,9 +375,10 @@ def _details(fields: list[str]) -> tuple[Any, Any]:
 @functools.cache
 def _map_class() -> type:
     """Return the folium.Map subclass borderkit draws on (built once folium is imported)."""
-    folium = _folium()
+    _folium()  # the install hint when folium is missing
+    from folium import Map
 
-    class BorderkitMap(folium.Map):
+    class BorderkitMap(Map):
         """A folium.Map whose layer control is always written after every layer it lists.
 
         folium writes each element's script in the order the elements were added, and the
@@ -349,7 +388,8 @@ def _map_class() -> type:
         extension of the map working.
         """
 
-        def render(self, **kwargs: Any) -> None:
+        # branca's MacroElement.render (folium.Map's) returns None, while its base Element.render says str
+        def render(self, **kwargs: Any) -> None:  # type: ignore[override]
             _controls_last(self)
             super().render(**kwargs)
 
@@ -504,11 +544,13 @@ def legend_entries(layers: Iterable[str], labels: Mapping[str, str] | None = Non
     labels, parties = labels or {}, parties or {}
     out: list[LegendEntry] = []
     for name in layers:
-        label = labels.get(name) or _LABELS.get(name, name)
+        label = labels.get(name) or layer_words(name)
         if name == "countries":
             out += [
-                LegendEntry(f"{parties.get(iso, iso)} (de jure territory)", "area", PALETTE[iso], PALETTE[iso])
-                for iso in ("ARM", "AZE")
+                LegendEntry(
+                    f"{parties.get(iso, iso)} (de jure territory)", "area", party_colour(iso), party_colour(iso)
+                )
+                for iso in _party_codes()
             ]
         elif name == "events":
             out += [LegendEntry(t[:1].upper() + t[1:], "dot", "#333", c) for t, c in EVENT_COLOURS.items()]
@@ -516,11 +558,11 @@ def legend_entries(layers: Iterable[str], labels: Mapping[str, str] | None = Non
         elif name == "places":
             out.append(LegendEntry(label, "dot", PALETTE["place"], PALETTE["place"]))
         elif name in ("zones", "enclaves"):
-            colour = PALETTE["zone"] if name == "zones" else PALETTE["AZE"]
+            colour = PALETTE["zone"] if name == "zones" else party_colour(_party_codes()[-1])
             out.append(LegendEntry(label, "hatch", colour, colour, "4 3" if name == "zones" else ""))
         else:
             style = _style(name, {})
-            polygon = "fillOpacity" in style and name not in _LINE_LAYERS
+            polygon = "fillOpacity" in style and not is_line_layer(name)
             out.append(
                 LegendEntry(
                     label,
@@ -534,7 +576,26 @@ def legend_entries(layers: Iterable[str], labels: Mapping[str, str] | None = Non
     return out
 
 
-_LINE_LAYERS = ("soviet_line", "soviet_line_osm2017", "soviet_line_ne10m", "claims", "roads")
+def _party_codes() -> tuple[str, ...]:
+    """Return the ISO codes of the case's subject and counterpart (the countries in the legend)."""
+    from borderkit.case import current
+
+    case = current()
+    return tuple(p.code for p in (case.subject, case.counterpart) if p is not None)
+
+
+def _provenance_meta() -> str:
+    """Return the map's provenance as HTML meta tags: version, case, command (escaped: a command is user text).
+
+    No time: the same command on the same data writes the same bytes.
+    """
+    from borderkit.io import provenance
+
+    record = provenance(method="map")
+    keys = ("version", "case", "command")
+    return "".join(
+        f'<meta name="borderkit:{k}" content="{escape_text(str(record.get(k, "")))}">' for k in keys if k in record
+    )
 
 
 def _symbol_svg(entry: LegendEntry) -> str:
@@ -784,16 +845,18 @@ stroke="#D55E00" stroke-width="1.5"/></pattern></defs></svg>
 def _minimap(m: Any, countries: gpd.GeoDataFrame | None, basemap: str) -> None:
     """Add a minimap: the basemap when there is one, else the country outlines (works offline)."""
     folium = _folium()
-    if basemap != "none":
-        url, attr, _ = BASEMAPS[basemap]
+    if (tiles := BASEMAPS[basemap]) is not None:
+        url, attr, _ = tiles
         folium.plugins.MiniMap(tile_layer=folium.TileLayer(url, attr=attr), toggle_display=True).add_to(m)
         return
     if countries is None:
         return
     from branca.element import MacroElement
+    from folium.plugins import MiniMap
     from folium.template import Template
 
-    class OutlineMiniMap(folium.plugins.MiniMap):
+    class OutlineMiniMap(MiniMap):
+        outline: dict[str, Any]  # the countries as GeoJSON, written into the page by the template
         _template = Template("""
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }}_layer = L.geoJson({{ this.outline|tojson }},
@@ -817,6 +880,7 @@ def _attribution(m: Any, texts: Iterable[str]) -> None:
     from folium.template import Template
 
     class Attribution(MacroElement):
+        text: str
         _template = Template("""
         {% macro script(this, kwargs) %}
             {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
@@ -873,10 +937,11 @@ def build_map(
     prepared = prepare_layers(frames, tolerance_m=tolerance_m, sources=sources, report=report)
     if m is None:
         m = new_map()
-    if basemap != "none":
-        url, attr, label = BASEMAPS[basemap]
+    if (tiles := BASEMAPS[basemap]) is not None:
+        url, attr, label = tiles
         folium.TileLayer(url, attr=attr, name=label).add_to(m)
     m.get_root().header.add_child(raw_html(f'<meta name="generator" content="{GENERATOR}">'))
+    m.get_root().header.add_child(raw_html(_provenance_meta()))
     m.get_root().header.add_child(raw_html(_CSS))
     _add_overlays(m, overlays, report)
     timelines, search_layer = [], None
@@ -918,7 +983,9 @@ def build_map(
             position_css="bottom:10px;left:10px;",
             css_class="bk-date",
         )
-    focus = [frames[n] for n in ("soviet_line", "zones", "events") if n in frames and len(frames[n])]
+    from borderkit.case import current
+
+    focus = [frames[n] for n in (current().default_baseline, "zones", "events") if n in frames and len(frames[n])]
     bounds = shapely.total_bounds([g.geometry.union_all() for g in (focus or [f for f in frames.values() if len(f)])])
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return m, report
@@ -1016,7 +1083,7 @@ def explore(
     Examples
     --------
     >>> import borderkit
-    >>> m = borderkit.explore(["countries", "soviet_line"], basemap="none")  # doctest: +SKIP
+    >>> m = borderkit.explore(["countries", "zones"], basemap="none")  # doctest: +SKIP
     """
     built, _ = make_map(layers=layers, date=date, basemap=basemap, tolerance_m=tolerance_m, m=m)
     return built

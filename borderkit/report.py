@@ -13,6 +13,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Iterator
+from typing import Literal
 
 import pandas as pd
 
@@ -85,7 +86,9 @@ def _markdown_cell(text: str) -> str:
 
 
 #: Width of text tables: the terminal's by default (:func:`table_width`); None: no limit.
-_WIDTH: contextvars.ContextVar[int | None | str] = contextvars.ContextVar("borderkit_table_width", default="auto")
+_WIDTH: contextvars.ContextVar[int | None | Literal["auto"]] = contextvars.ContextVar(
+    "borderkit_table_width", default="auto"
+)
 
 
 @contextlib.contextmanager
@@ -170,7 +173,11 @@ def _fit(natural: list[int], numeric: list[bool], width: int | None) -> list[int
 
 
 def text_table(
-    df: pd.DataFrame, *, precision: int = 3, footer: list[str] | None = None, width: int | None | str = "auto"
+    df: pd.DataFrame,
+    *,
+    precision: int = 3,
+    footer: list[str] | None = None,
+    width: int | None | Literal["auto"] = "auto",
 ) -> str:
     """Return a plain-text table that fits the terminal, numbers right-aligned, with footer lines.
 
@@ -200,7 +207,7 @@ def text_table(
     from rich.table import Table
     from rich.text import Text
 
-    width = terminal_columns() if width == "auto" else width
+    limit = terminal_columns() if width == "auto" else width
     header = [plain_text(str(c)) for c in df.columns]
     rows = [[_cell(v, precision) for v in row] for row in df.itertuples(index=False)]
     numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
@@ -209,11 +216,11 @@ def text_table(
         return [max(cell_len(x) for x in [*h.split("\n"), *(r[i] for r in rows)]) for i, h in enumerate(header)]
 
     natural = natural_widths()
-    if width is not None and sum(natural) + _GAP * (len(natural) - 1) > width:
+    if limit is not None and sum(natural) + _GAP * (len(natural) - 1) > limit:
         header = [_split_header(h) for h in header]  # distance_to_line_km over two lines
         natural = natural_widths()
     shown = len(header)
-    while (widths := _fit(natural[:shown], numeric[:shown], width)) is None and shown > 1:
+    while (widths := _fit(natural[:shown], numeric[:shown], limit)) is None and shown > 1:
         shown -= 1  # too many columns for the terminal: the last ones go, and the footer says so
     widths = widths or natural[:1]
     hidden = [plain_text(str(c)) for c in df.columns[shown:]]
@@ -229,7 +236,7 @@ def text_table(
     lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
     notes = [f"Columns not shown at this width: {', '.join(hidden)} (--wide shows every column)."] if hidden else []
     if footer or notes:
-        lines += ["", *_fill([*(footer or []), *notes], width)]
+        lines += ["", *_fill([*(footer or []), *notes], limit)]
     return "\n".join(lines) + "\n"
 
 

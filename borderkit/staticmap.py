@@ -12,13 +12,18 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from borderkit.errors import UsageError
+
+if TYPE_CHECKING:  # matplotlib is the optional `plot` extra: imported where it draws
+    from matplotlib.artist import Artist
+    from matplotlib.transforms import Bbox
+    from matplotlib.typing import LineStyleType
 
 __all__ = ["DPI", "FORMATS", "static_map", "draw_static_map", "graticule_step"]
 
@@ -61,7 +66,7 @@ def _matplotlib():
 # ---------------------------------------------------------------- layers
 def _draw_layers(ax, frames: Mapping[str, gpd.GeoDataFrame], hidden: Iterable[str]) -> list[str]:
     """Draw each frame as the web map styles it; return the names drawn (the legend's layers)."""
-    from borderkit.render import AREA_NAMED_STYLE, EVENT_COLOURS, PALETTE, _style
+    from borderkit.render import AREA_NAMED_STYLE, EVENT_COLOURS, PALETTE, _party_codes, _style, party_colour
 
     hidden = set(hidden)
     drawn = []
@@ -70,11 +75,11 @@ def _draw_layers(ax, frames: Mapping[str, gpd.GeoDataFrame], hidden: Iterable[st
             continue
         drawn.append(name)
         if name == "countries":
-            for iso in ("ARM", "AZE"):
+            for iso in sorted(set(gdf["claimant"].dropna())):
                 part = gdf[gdf["claimant"] == iso]
-                part.plot(ax=ax, color=PALETTE[iso], alpha=0.10, edgecolor=PALETTE[iso], lw=0.6, zorder=1)
+                part.plot(ax=ax, color=party_colour(iso), alpha=0.10, edgecolor=party_colour(iso), lw=0.6, zorder=1)
         elif name in ("zones", "enclaves"):
-            colour = PALETTE["zone"] if name == "zones" else PALETTE["AZE"]
+            colour = PALETTE["zone"] if name == "zones" else party_colour(_party_codes()[-1])
             gdf.plot(ax=ax, facecolor=colour, alpha=0.15, edgecolor="none", zorder=3)
             gdf.plot(ax=ax, facecolor="none", edgecolor=colour, hatch="////", lw=1.2, zorder=3,
                      linestyle="--" if name == "zones" else "-")  # fmt: skip
@@ -112,7 +117,7 @@ def _labels(ax, labels: gpd.GeoDataFrame | None) -> None:
     renderer = ax.figure.canvas.get_renderer()
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    kept = []
+    kept: list[Bbox] = []
     for _, row in labels.sort_values("rank").iterrows():
         p = row.geometry
         if not (x0 <= p.x <= x1 and y0 <= p.y <= y1):
@@ -231,9 +236,9 @@ def _legend(ax, names: list[str], report) -> None:
 
     from borderkit.render import legend_entries
 
-    handles = []
+    handles: list[Artist] = []
     for e in legend_entries([n for n in names if not n.startswith("user:")], report.layer_labels, report.parties):
-        dash = (0, tuple(float(v) for v in e.dash.split())) if e.dash else "-"
+        dash: LineStyleType = (0, tuple(float(v) for v in e.dash.split())) if e.dash else "-"
         if e.symbol == "line":
             handles.append(Line2D([], [], color=e.colour, lw=min(e.width, 2.2), linestyle=dash, label=e.label))
         elif e.symbol in ("dot", "ring"):
@@ -258,7 +263,9 @@ def draw_static_map(report, *, title: str | None = None):
     fig = plt.figure(figsize=_PAGE_IN)
     ax = fig.add_axes([0.01, 0.07, 0.57, 0.86])
     names = _draw_layers(ax, frames, report.hidden)
-    focus = [frames[n] for n in ("soviet_line", "zones", "events") if n in frames and len(frames[n])]
+    from borderkit.case import current
+
+    focus = [frames[n] for n in (current().default_baseline, "zones", "events") if n in frames and len(frames[n])]
     xmin, ymin, xmax, ymax = shapely.total_bounds([f.geometry.union_all() for f in focus or frames.values()])
     pad = 0.12
     ax.set_xlim(xmin - pad, xmax + pad)

@@ -71,6 +71,16 @@ class DEM:
         x0, y0 = self.transform.c, self.transform.f
         return x0, y0 + rows * self.transform.e, x0 + cols * self.transform.a, y0
 
+    def surface_ratios(self, geoms: Any) -> np.ndarray:
+        """Return, per lon/lat polygon, the DEM's surface area over its planimetric area (1 for an empty one).
+
+        What :func:`borderkit.measure.area` multiplies the geodesic area by for ``method="surface"``.
+        """
+        geoms = np.asarray(list(geoms), dtype=object)
+        return np.array(
+            [surface_ratio(self, g) if g is not None and not g.is_empty and g.area > 0 else 1.0 for g in geoms]
+        )
+
     def lonlat_bounds(self) -> tuple[float, float, float, float]:
         """Return the grid's bounds in lon/lat."""
         tr = Transformer.from_crs(self.crs, 4326, always_xy=True)
@@ -584,9 +594,7 @@ def surface_area(geoms: Iterable[shapely.Geometry], dem: Any) -> np.ndarray:
     if not isinstance(dem, DEM):
         bounds = shapely.total_bounds(geoms)
         dem = read_dem(str(dem), bounds=tuple(bounds), pad_m=200.0)
-    planimetric = area(geoms, unit="m2")
-    ratios = np.array([surface_ratio(dem, g) if p > 0 else 1.0 for g, p in zip(geoms, planimetric, strict=True)])
-    return planimetric * ratios
+    return area(geoms, unit="m2") * dem.surface_ratios(geoms)
 
 
 # ---------------------------------------------------------------- viewshed (pure)
@@ -627,8 +635,8 @@ def _observer_cell(dem: DEM, lon: float, lat: float, fwd: Transformer) -> tuple[
     """Return the DEM cell that holds a lon/lat observer; raise an :class:`InputError` off the DEM or on no data."""
     rows, cols = dem.z.shape
     x, y = fwd.transform(lon, lat)
-    r, c = dem.rowcol(x, y)
-    r, c = int(round(float(r))), int(round(float(c)))
+    row, col = dem.rowcol(x, y)
+    r, c = int(round(float(row))), int(round(float(col)))
     if not (0 <= r < rows and 0 <= c < cols) or not np.isfinite(dem.z[r, c]):
         raise InputError(
             f"Observer at ({lon:.5f}, {lat:.5f}) is outside the DEM (DEM bounds lon/lat "
@@ -674,7 +682,8 @@ def viewshed(
     kernels = _jit()
     rows, cols = dem.z.shape
     fwd = Transformer.from_crs(4326, dem.crs, always_xy=True)
-    radius = CRS.from_user_input(dem.crs).ellipsoid.semi_major_metre if dem.crs.ellipsoid else 6_378_137.0
+    ellipsoid = CRS.from_user_input(dem.crs).ellipsoid
+    radius = ellipsoid.semi_major_metre if ellipsoid else 6_378_137.0
     cells = [_observer_cell(dem, lon, lat, fwd) for lon, lat in observers]
     count = np.zeros((rows, cols), dtype=_count_dtype(len(observers)))
     in_range = np.zeros((rows, cols), dtype=bool)

@@ -36,6 +36,7 @@ __all__ = [
     "check_memory",
 ]
 
+
 def study_area() -> tuple[float, float, float, float]:
     """Return the active case's study-area box (west, south, east, north), from its manifest."""
     from borderkit.case import current
@@ -43,7 +44,7 @@ def study_area() -> tuple[float, float, float, float]:
     return current().study_area
 
 
-def feature_label(gdf: gpd.GeoDataFrame, i: int) -> str:
+def feature_label(gdf: gpd.GeoDataFrame, i: int | np.integer) -> str:
     """Name the i-th feature for a message: its id and/or name, and its position."""
     row = gdf.iloc[i]
     parts = [f"#{i + 1}"]

@@ -9,8 +9,8 @@ Nobody publishes the polygons, so borderkit never draws an "occupied area" by ha
   and pushed a stated depth towards it (the anchor is the place the push was reported
   towards).
 
-Its **zone** is that shape on the Armenian side of the baseline, clipped to the Armenia the
-baseline bounds, with **flat ends**: a zone never runs past the stretch or the front a
+Its **zone** is that shape on the subject's side of the baseline, clipped to the subject's
+territory the baseline bounds, with **flat ends**: a zone never runs past the stretch or the front a
 source names. A sector may carry several **parameter sets** (an official's depth and a
 commentator's, side by side), each with a weight; the deterministic model draws the
 heaviest (the first on a tie), the Monte Carlo samples them all.
@@ -37,6 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 
 from borderkit.errors import UsageError
@@ -89,7 +90,7 @@ SHAPES = ("ribbon", "salient")
 
 MODEL_NOTE = (
     "modelled zones: each sector's shape (a ribbon along the stretch its source names, or a "
-    "salient towards the place it names) on the Armenian side of the baseline, with the depths and "
+    "salient towards the place it names) on the subject's side of the baseline, with the depths and "
     "widths its sources report where they report them and the calibration's elsewhere (the "
     "'dimensions' column says which): hypotheses, not surveyed lines"
 )
@@ -115,7 +116,7 @@ REACH_DEG = 0.6
 TOUCH_DEG = 1e-6
 
 
-def depth_profile(name: str, t: np.ndarray) -> np.ndarray:
+def depth_profile(name: str, t: ArrayLike) -> np.ndarray:
     """Return the depth fraction of profile ``name`` at positions ``t`` (0..1)."""
     if name not in PROFILES:
         raise UsageError(f"Unknown depth profile {name!r}. Allowed: {', '.join(PROFILES)}.")
@@ -405,17 +406,17 @@ class Prepared:
     line: shapely.Geometry  # the baseline near the anchors, projected
     anchor_a: shapely.Point  # projected
     anchor_b: shapely.Point | None
-    land: shapely.Geometry  # Armenia near the anchors, lon/lat
+    land: shapely.Geometry  # the subject's territory near the anchors, lon/lat
 
 
-def prepare(sector: Mapping, baseline: shapely.Geometry, armenia: shapely.Geometry) -> Prepared:
+def prepare(sector: Mapping, baseline: shapely.Geometry, territory: shapely.Geometry) -> Prepared:
     """Project the baseline and anchors near a sector into a local equal-area frame, and cut out its land."""
     if sector["shape"] not in SHAPES:
         raise UsageError(f"Unknown sector shape {sector['shape']!r}. Allowed: {', '.join(SHAPES)}.")
     a, b = _anchors(sector)
     fwd, back = _local(a)
     window = shapely.box(*shapely.MultiPoint([a] if b is None else [a, b]).buffer(REACH_DEG).bounds)
-    land = shapely.intersection(armenia, window)
+    land = shapely.intersection(territory, window)
     shapely.prepare(land)
     line = _apply(fwd, shapely.intersection(baseline, window))
     profile = sector.get("profile") or "uniform"
@@ -439,7 +440,7 @@ def build(prep: Prepared, depth_km: float, width_km: float) -> shapely.Geometry:
         if not width_km > 0:
             return shapely.Polygon()
         reach, touch = swept_front(front_of(prep.line, prep.anchor_a), width_km * 1000.0, depth_m, prep.profile)
-    # clip in lon/lat, where Armenia is defined, so no sliver leaves it through reprojection
+    # clip in lon/lat, where the territory is defined, so no sliver leaves it through reprojection
     clipped = shapely.intersection(_apply(prep.back, reach), prep.land)
     return attached(clipped, _apply(prep.back, touch), TOUCH_DEG)
 
@@ -463,13 +464,13 @@ def sector_axis(sector: Mapping, baseline: shapely.Geometry) -> shapely.LineStri
 def zone(
     sector: Mapping,
     baseline: shapely.Geometry,
-    armenia: shapely.Geometry,
+    territory: shapely.Geometry,
     *,
     depth_scale: float = 1.0,
     lam: float | None = None,
     free: bool | None = None,
 ) -> shapely.Geometry:
-    """Return the zone (lon/lat) of one sector parameter set on a baseline and the Armenia it bounds.
+    """Return the zone (lon/lat) of one sector parameter set on a baseline and the subject's territory it bounds.
 
     ``lam`` is the calibration parameter (see :func:`extent`); by default the raw geometry.
     ``free`` says whether the sector's component has an unreported dimension (by default:
@@ -478,7 +479,7 @@ def zone(
     """
     free = has_free(pd.DataFrame([dict(sector)])) if free is None else free
     depth, width = extent(sector, raw_lam(free) if lam is None else lam, free)
-    return build(prepare(sector, baseline, armenia), depth * depth_scale, width)
+    return build(prepare(sector, baseline, territory), depth * depth_scale, width)
 
 
 def _method(row: Mapping, depth: float, width: float, baseline_name: str) -> str:
@@ -489,19 +490,24 @@ def _method(row: Mapping, depth: float, width: float, baseline_name: str) -> str
 def zones(
     sectors: gpd.GeoDataFrame,
     baseline: shapely.Geometry,
-    armenia: shapely.Geometry,
+    territory: shapely.Geometry,
     *,
     on: str | None = None,
-    baseline_name: str = "soviet_line",
+    baseline_name: str = "",
     lams: Mapping[str, float] | None = None,
+    parties: tuple[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return one zone per sector (its primary parameter set; those in force ``on`` a date, if given).
 
-    ``lams`` maps a component id to its calibration parameter; components it leaves out,
-    or all of them when it is None, get the raw geometry. Columns follow the common schema
-    (kind ``zone``), plus ``sector``, ``component``, ``shape``, ``parameter_set``,
-    ``depth_km``, ``width_km`` (the extent drawn), ``profile``, ``baseline``, ``lam`` and
-    ``area_km2`` (geodesic).
+    ``territory`` is the subject's territory the ``baseline`` bounds; ``baseline_name``
+    names that baseline in the output (callers pass the case's). ``lams`` maps a component
+    id to its calibration parameter; components it leaves out, or all of them when it is
+    None, get the raw geometry. ``parties`` is the zones' (claimant, holder): the subject's
+    and the counterpart's ISO codes; None reads them from the active case
+    (:func:`borderkit.case.current`). Columns follow the common schema (kind ``zone``),
+    plus ``sector``, ``component``, ``shape``, ``parameter_set``, ``depth_km``,
+    ``width_km`` (the extent drawn), ``profile``, ``baseline``, ``lam`` and ``area_km2``
+    (geodesic).
     """
     chosen = primary(sectors)
     chosen = chosen.assign(component=_component(chosen).to_numpy())
@@ -513,17 +519,18 @@ def zones(
         comp = row["component"]
         lam = (lams or {}).get(comp, raw_lam(free[comp]))
         depth, width = extent(row, lam, free[comp])
-        geoms.append(build(prepare(row, baseline, armenia), depth, width))
+        geoms.append(build(prepare(row, baseline, territory), depth, width))
         method = _method(row, depth, width, baseline_name)
         rows.append({"depth_km": depth, "width_km": width, "lam": lam, "method": method})
     extra = pd.DataFrame(rows, index=chosen.index, columns=["depth_km", "width_km", "lam", "method"])
+    claimant, holder = _parties() if parties is None else parties
     out = gpd.GeoDataFrame(
         {
             "id": "zone-" + chosen["sector"].str.removeprefix("sec-"),
             "name": chosen["name"].to_numpy(),
             "kind": "zone",
-            "claimant": "ARM",
-            "holder": "AZE",
+            "claimant": claimant,
+            "holder": holder,
             "date": chosen["date"].to_numpy(),
             "end_date": chosen["end_date"].to_numpy(),
             "source": chosen["source"].to_numpy(),
@@ -547,6 +554,14 @@ def zones(
     return out.reset_index(drop=True)
 
 
+def _parties() -> tuple[str, str]:
+    """Return the active case's (subject, counterpart) ISO codes: who claims a zone and who holds it."""
+    from borderkit.case import current
+
+    case = current()
+    return case.subject.code, case.counterpart.code if case.counterpart else ""
+
+
 def _bound(sector: Mapping, which: str) -> tuple[float, float]:
     """Return a parameter set's (depth, width) at the low or high end of what its words allow."""
     depth = _num(sector.get(f"depth_{which}_km"))
@@ -557,7 +572,7 @@ def _bound(sector: Mapping, which: str) -> tuple[float, float]:
 
 
 def extreme_zones(
-    sectors: gpd.GeoDataFrame, baseline: shapely.Geometry, armenia: shapely.Geometry, end: str
+    sectors: gpd.GeoDataFrame, baseline: shapely.Geometry, territory: shapely.Geometry, end: str
 ) -> gpd.GeoDataFrame:
     """Return, per sector, the smallest (``end="low"``) or largest (``"high"``) zone its sources allow.
 
@@ -578,7 +593,7 @@ def extreme_zones(
             if math.isnan(depth) or (_needs_width(row) and math.isnan(width)):
                 unbounded = True
                 continue
-            pieces.append(build(prepare(row, baseline, armenia), depth, width))
+            pieces.append(build(prepare(row, baseline, territory), depth, width))
         if end == "high":
             geom = shapely.union_all(pieces) if pieces else shapely.Polygon()
         else:

@@ -658,13 +658,18 @@ def build_armenia_renderings(rend: dict[str, dict]) -> gpd.GeoDataFrame:
     return schema(gdf, kind="boundary", claimant="ARM", date=DE_JURE_DATE, confidence="medium")
 
 
-def build_claims(lakes: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Render each Sev Lake claim as a line: a share as an east-west cut, 'all Azerbaijani' as the shore."""
-    src = pd.read_csv(GEODATA / "src" / "claims.csv", dtype={"armenian_share": float}, keep_default_na=False)
-    lake = lakes.set_index("id").geometry["sev-lake"]
+def build_claims(built: dict[str, gpd.GeoDataFrame], countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Render each Sev Lake claim as a line: a share as an east-west cut, 'all Azerbaijani' as the shore.
+
+    Each claim names the feature it divides in its ``feature`` column (``layer:id``, e.g.
+    ``lakes:sev-lake``) and the subject's (Armenia's) share of it in ``subject_share``.
+    """
+    src = pd.read_csv(GEODATA / "src" / "claims.csv", dtype={"subject_share": float}, keep_default_na=False)
     armenia = countries.set_index("id").geometry["armenia"]
     geoms, methods = [], []
-    for share in src["armenian_share"]:
+    for ref, share in zip(src["feature"], src["subject_share"], strict=True):
+        layer, fid = ref.split(":", 1)
+        lake = built[layer].set_index("id").geometry[fid]
         if share > 0:
             geoms.append(lake_cut(lake, share))
             methods.append(f"east-west line leaving {share:.1%} of the OSM lake area on the Armenian (south) side")
@@ -763,7 +768,8 @@ LAYER_DOCS = {
     "claims": (
         "claim",
         "Claimed lines at Sev Lake, one per account (Soviet map per seed 003, 1975 maps per seed 002, "
-        "Azerbaijan's map), with the Armenian share each states",
+        "Azerbaijan's map), with the feature each divides (layer:id) and the Armenian (subject's) share each "
+        "states",
         ["seed-002", "seed-003", "osm-geo-maps-2017", "wof-2024"],
     ),
     "roads": (
@@ -832,7 +838,7 @@ def main() -> int:
     layers["events"] = build_events(layers["places"], layers["soviet_line"], countries)
     layers["sectors"] = build_sectors(layers["places"], layers["soviet_line"])
     layers["armenia_renderings"] = build_armenia_renderings(rend)
-    layers["claims"] = build_claims(layers["lakes"], countries)
+    layers["claims"] = build_claims(layers, countries)
     layers["roads"] = build_roads(layers["places"])
     seen: set[str] = set()
     entries = []

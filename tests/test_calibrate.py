@@ -10,8 +10,8 @@ from pyproj import Geod
 from shapely.geometry.polygon import orient
 
 from borderkit.account import build_account
-from borderkit.calibrate import account_zones, calibrate, figure_band, solve
-from borderkit.montecarlo import AccountDraws, Quantity, monte_carlo
+from borderkit.calibrate import account_zones, calibrate, solve
+from borderkit.montecarlo import AccountDraws, Quantity, figure_band, monte_carlo
 from borderkit.reconcile import to_components, to_figures
 from borderkit.registry import baseline, components, figures, load
 

@@ -87,6 +87,24 @@ def test_a_command_that_needs_missing_data_says_which_file(cli, new_case):
 
 
 @pytest.mark.parametrize(
+    "argv, layer",
+    [
+        (["zones"], "sectors"),
+        (["timeline"], "sectors"),
+        (["claims"], "claims"),
+        (["events"], "events"),
+        (["crossings"], "roads"),
+    ],
+)
+def test_a_command_that_needs_a_missing_layer_names_it(cli, new_case, argv, layer):
+    """Each says which layer to add and where to list it, with exit 1 and no traceback."""
+    result = cli("--case", new_case, *argv)
+    assert result.exit_code == 1, result.output
+    assert f"has no '{layer}' layer" in result.output and "layers.json" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+@pytest.mark.parametrize(
     "edit, says",
     [
         (lambda t: t.replace('role = "subject"', 'role = "victim"'), "role 'victim' is not one of"),

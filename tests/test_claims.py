@@ -6,7 +6,7 @@ import shapely
 from pyproj import Geod
 
 import borderkit
-from borderkit.claims import armenia_under_claim, crossings, lake_cut, lake_shares
+from borderkit.claims import claim_name, crossings, feature_shares, lake_cut, stated_shares, territory_under_claim
 from borderkit.errors import GeometryError
 from borderkit.measure import area
 from borderkit.zones import consistency, zones
@@ -31,28 +31,28 @@ def _geod_km2(geom):
 
 
 def test_every_share_matches_geographiclib_for_every_baseline_and_claim(lake, renderings):
-    claims = dict(zip(borderkit.load("claims")["id"], borderkit.load("claims")["armenian_share"], strict=True))
-    table = lake_shares(lake, renderings, claims)
+    claims = dict(zip(borderkit.load("claims")["id"], borderkit.load("claims")["subject_share"], strict=True))
+    table = feature_shares(lake, renderings, claims)
     expected_rows = [(b, c) for b in renderings for c in ["as drawn", *claims]]
     assert list(zip(table["baseline"], table["claim"], strict=True)) == expected_rows
     lake_km2 = _geod_km2(lake)
-    assert table["lake_km2"].to_numpy() == pytest.approx([lake_km2] * len(table), rel=1e-9)
+    assert table["feature_km2"].to_numpy() == pytest.approx([lake_km2] * len(table), rel=1e-9)
     for row in table.itertuples():
         armenia = renderings[row.baseline]
         drawn_pct = 100 * _geod_km2(shapely.intersection(lake, armenia)) / lake_km2
-        claimed = armenia if row.claim == "as drawn" else armenia_under_claim(armenia, lake, claims[row.claim])
+        claimed = armenia if row.claim == "as drawn" else territory_under_claim(armenia, lake, claims[row.claim])
         # each side measured on its own geometry: the Armenian part, and the lake less it
         arm_pct = 100 * _geod_km2(shapely.intersection(lake, claimed)) / lake_km2
         aze_pct = 100 * _geod_km2(shapely.difference(lake, claimed)) / lake_km2
-        assert row.armenia_pct == pytest.approx(arm_pct, abs=1e-6), row
+        assert row.subject_pct == pytest.approx(arm_pct, abs=1e-6), row
         # (not to 1e-6: a cut point lies on the lon/lat edge, not on its geodesic, so the two
         # parts' geodesic areas sum to the lake's only to about 1e-4 of it)
-        assert row.azerbaijan_pct == pytest.approx(aze_pct, abs=0.01), row
+        assert row.counterpart_pct == pytest.approx(aze_pct, abs=0.01), row
         if row.claim == "as drawn":
             assert row.area_between_km2 == 0.0
             continue
         share = claims[row.claim]
-        assert row.armenia_pct == pytest.approx(100 * share, abs=0.05), row  # the claim's own words
+        assert row.subject_pct == pytest.approx(100 * share, abs=0.05), row  # the claim's own words
         # land that changes side: at least the difference in shares, and all of it when one side is empty
         assert row.area_between_km2 >= abs(drawn_pct - arm_pct) / 100 * lake_km2 - 1e-6, row
         if drawn_pct < 1e-6:  # Natural Earth: the whole lake in Azerbaijan, the claim moves its share
@@ -64,7 +64,7 @@ def test_every_share_matches_geographiclib_for_every_baseline_and_claim(lake, re
 def test_claims_reproduce_their_stated_shares(lake, renderings):
     armenia = renderings["soviet_line"]
     for share in (0.0, 2 / 3, 0.9):
-        claimed = armenia_under_claim(armenia, lake, share)
+        claimed = territory_under_claim(armenia, lake, share)
         got = area(shapely.intersection(lake, claimed))[0] / area(lake)[0]
         assert got == pytest.approx(share, abs=1e-3)
 
@@ -77,7 +77,7 @@ def test_lake_cut_leaves_the_asked_share_south(lake):
 
 
 def test_renderings_disagree_on_sev_lake(lake, renderings):
-    drawn = lake_shares(lake, renderings, {}).set_index("baseline")["armenia_pct"]
+    drawn = feature_shares(lake, renderings, {}).set_index("baseline")["subject_pct"]
     assert 30 < drawn["soviet_line"] < 60  # WOF puts the line through the lake
     assert drawn["soviet_line_ne10m"] < 1  # Natural Earth puts the whole lake in Azerbaijan
 
@@ -119,9 +119,12 @@ def test_consistency_lists_every_position(renderings):
 def test_cli_claims_crossings_and_check(cli, tmp_path):
     result = cli("claims")
     assert result.exit_code == 0 and "northern-third" in result.output and "as drawn" in result.output
+    assert "Armenia %" in result.output and "Azerbaijan %" in result.output  # the manifest's party names
     records = json.loads(cli("claims", "--format", "json").stdout)
     claims = borderkit.load("claims")
-    stated = dict(zip(claims["id"].str.removeprefix("claim-sev-lake-"), claims["armenian_share"], strict=True))
+    stated = {
+        claim_name(i, f): s for i, f, s in zip(claims["id"], claims["feature"], claims["subject_share"], strict=True)
+    }
     lake = borderkit.load("lakes").set_index("id").geometry["sev-lake"]
     armenia = borderkit.load("armenia_renderings").set_index("baseline").geometry
     for r in records:  # as drawn: GeographicLib on the rendering; a claim: the share it states
@@ -129,8 +132,9 @@ def test_cli_claims_crossings_and_check(cli, tmp_path):
             want = 100 * _geod_km2(shapely.intersection(lake, armenia[r["baseline"]])) / _geod_km2(lake)
         else:
             want = 100 * stated[r["claim"]]
-        assert r["armenia_pct"] == pytest.approx(want, abs=0.05), r
-        assert r["azerbaijan_pct"] == pytest.approx(100 - want, abs=0.05), r
+        assert r["subject_pct"] == pytest.approx(want, abs=0.05), r
+        assert r["counterpart_pct"] == pytest.approx(100 - want, abs=0.05), r
+        assert r["feature"] == "lakes:sev-lake", r
     assert len(records) == len(armenia) * (len(stated) + 1)
     road = tmp_path / "road.geojson"
     road.write_text(
@@ -147,3 +151,29 @@ def test_cli_claims_crossings_and_check(cli, tmp_path):
     assert all(r["line_id"] == "mine" for r in json.loads(out.stdout))
     check = cli("zones", "--check")
     assert check.exit_code == 0 and "listed, not hidden" in check.output
+
+
+def test_claims_name_the_feature_they_divide_and_each_is_measured_on_its_own():
+    """Two features, each with its own claims: every claim is measured on the feature its row names."""
+    west, east = shapely.box(0, 0, 1, 1), shapely.box(3, 0, 4, 1)
+    territory = shapely.box(-1, -1, 5, 0.5)  # the southern half of each square is the subject's as drawn
+    claims = gpd.GeoDataFrame(
+        {
+            "id": ["claim-w-half", "claim-e-most", "claim-e-none"],
+            "feature": ["ponds:w", "ponds:e", "ponds:e"],
+            "subject_share": [0.5, 0.75, 0.0],
+        },
+        geometry=[None, None, None],
+        crs=4326,
+    )
+    stated = stated_shares(claims)
+    assert stated == {"ponds:w": {"half": 0.5}, "ponds:e": {"most": 0.75, "none": 0.0}}
+    shapes = {"ponds:w": west, "ponds:e": east}
+    for ref, shares in stated.items():
+        table = feature_shares(shapes[ref], {"line": territory}, shares).set_index("claim")
+        assert table.loc["as drawn", "subject_pct"] == pytest.approx(50, abs=0.1)
+        for name, share in shares.items():
+            assert table.loc[name, "subject_pct"] == pytest.approx(100 * share, abs=0.05)
+            moved = abs(share - 0.5) * _geod_km2(shapes[ref])  # everything between the two cuts changes side
+            # (to 0.1% of the feature: a cut at half the geodesic area lies a hair off the drawn line at 0.5°)
+            assert table.loc[name, "area_between_km2"] == pytest.approx(moved, abs=1e-3 * _geod_km2(shapes[ref]))

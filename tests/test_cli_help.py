@@ -1,5 +1,9 @@
 """Every command's --help renders: no literal escape codes, examples one per line."""
 
+import os
+import subprocess
+import sys
+
 import click
 import pytest
 
@@ -34,3 +38,18 @@ def test_quiet_silences_notes_but_not_data_or_errors(cli, tmp_path):
     assert data.stdout.startswith("id,name,area_km2")
     error = cli("-q", "area", "no_such_layer")
     assert error.exit_code == 2 and "no_such_layer" in error.stderr
+
+
+def test_shell_completion_script_and_answers():
+    # What the README and tutorial tell users to run: click prints a bash script that calls
+    # borderkit back with _BORDERKIT_COMPLETE=bash_complete, which answers with candidates.
+    run = [sys.executable, "-m", "borderkit"]
+    script = subprocess.run(
+        run, env={**os.environ, "_BORDERKIT_COMPLETE": "bash_source"}, capture_output=True, text=True
+    )
+    assert script.returncode == 0, script.stderr
+    assert "complete -o nosort -F _borderkit_completion borderkit" in script.stdout
+    asked = {"_BORDERKIT_COMPLETE": "bash_complete", "COMP_WORDS": "borderkit area --method ", "COMP_CWORD": "3"}
+    answer = subprocess.run(run, env={**os.environ, **asked}, capture_output=True, text=True)
+    offered = {line.removeprefix("plain,") for line in answer.stdout.splitlines()}
+    assert {"geodesic", "web-mercator", "utm"} <= offered, answer.stdout

@@ -48,7 +48,11 @@ def test_surface_area_plugs_into_measure(tmp_path):
     path = write_dem(tmp_path / "plane.tif", ramp)
     poly = _box_lonlat(10, 10, 100, 100)
     flat = area(poly)[0]
-    assert area(poly, method="surface", dem=path)[0] == pytest.approx(flat / math.cos(math.radians(30)), rel=0.005)
+    assert area(poly, method="surface", dem=read_dem(path))[0] == pytest.approx(
+        flat / math.cos(math.radians(30)), rel=0.005
+    )
+    with pytest.raises(UsageError, match="read_dem"):  # measuring reads no rasters: terrain builds on measure
+        area(poly, method="surface", dem=str(path))
     assert surface_area([poly], path)[0] == pytest.approx(flat * 1e6 / math.cos(math.radians(30)), rel=0.005)
 
 

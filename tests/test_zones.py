@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Geod
+from pyproj import Geod, Transformer
 from shapely.geometry.polygon import orient
 
 import borderkit
@@ -166,6 +166,37 @@ def test_zones_never_leave_armenia_for_any_baseline(sectors, name):
     assert area(outside).max() < 1e-6
     assert set(z["kind"]) == {"zone"} and z["method"].str.contains(name).all()
     assert len(z) == sectors["sector"].nunique()
+
+
+def test_zones_are_claimed_by_the_subject_and_held_by_the_counterpart(sectors):
+    """The codes come from the case's manifest (or the caller), never from the code."""
+    from borderkit.case import current
+
+    line, territory = baseline()
+    case = current()
+    z = zones(sectors, line, territory)
+    assert set(z["claimant"]) == {case.subject.code} and set(z["holder"]) == {case.counterpart.code}
+    given = zones(sectors, line, territory, parties=("AAA", "BBB"), baseline_name="mine")
+    assert set(given["claimant"]) == {"AAA"} and set(given["holder"]) == {"BBB"}
+    assert set(given["baseline"]) == {"mine"}
+
+
+def test_the_model_defaults_to_the_first_baseline_and_shifts_only_with_a_datum(sectors):
+    from borderkit.model import AreaModel, Scenario
+
+    first, second = baselines()[:2]
+    renderings = {second: baseline(second), first: baseline(first)}  # the order given decides the default
+    empty = borderkit.load("enclaves").iloc[:0]
+    plain = AreaModel(sectors, renderings, empty, empty)
+    assert plain.default_baseline == second and plain.baseline_names == [second, first]
+    assert plain.datum == (0.0, 0.0, 0.0)
+    assert set(plain.in_force(Scenario(), "2024-01-01")["baseline"]) == {second}
+    shifted = AreaModel(sectors, renderings, empty, empty, datum="EPSG:4284")  # Pulkovo 1942
+    assert shifted.baseline_names == [second, first, "datum-shift"]
+    lon, lat = sectors["anchor_a_lon"].mean(), sectors["anchor_a_lat"].mean()  # the anchors' centroid
+    x, y = Transformer.from_crs(4284, 4326, always_xy=True).transform(lon, lat)
+    assert shifted.datum == pytest.approx((x - lon, y - lat, GEOD.inv(lon, lat, x, y)[2]), rel=1e-9)
+    assert 50 < shifted.datum[2] < 200
 
 
 def test_province_breakdown_sums_to_total(sectors):

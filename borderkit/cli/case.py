@@ -55,7 +55,7 @@ def init_cmd(folder: str, subject: str, counterpart: str, codes: tuple[str, str]
     """
     from pathlib import Path
 
-    from borderkit.case import scaffold, write_case
+    from borderkit.casefolder import scaffold, write_case
     from borderkit.cli.helpers import info
     from borderkit.io import read_user_geodata
     from borderkit.validate import check_crs
@@ -85,7 +85,7 @@ def check_cmd(folder: str) -> None:
 
     Exits 0 when the case is sound, 1 when it has problems (each printed).
     """
-    from borderkit.case import check
+    from borderkit.casefolder import check
 
     problems = check(folder)
     if problems:

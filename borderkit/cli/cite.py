@@ -11,9 +11,15 @@ AUTHORS = "The borderkit developers"
 TITLE = "borderkit: a toolkit for mapping and measuring contested borders"
 
 
+def _field(row: dict, key: str) -> str:
+    """Return a source field as text: empty for a missing value (None, or NaN from the table)."""
+    value = row.get(key)
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+
+
 def _source_line(row: dict) -> str:
-    parts = [str(row.get(k) or "").strip() for k in ("title", "publisher", "date")]
-    url = str(row.get("url") or "").strip()
+    parts = [_field(row, k) for k in ("title", "publisher", "date")]
+    url = _field(row, "url")
     text = ". ".join(p for p in parts if p) or row["key"]
     return f"  [{row['key']}] {text}" + (f". {url}" if url else " (no address recorded)")
 
@@ -86,12 +92,12 @@ def cite(file: str | None) -> None:
         lines = citation_lines(record, registry)
         lines.insert(1, "Add the command that made the figure; files borderkit writes carry it: borderkit cite FILE.")
     else:
-        record = read_provenance(file)
-        if record is None:
+        stored = read_provenance(file)
+        if stored is None:
             raise InputError(
                 f"{file!r} carries no borderkit provenance. borderkit stores it in the GeoJSON, GeoPackage, "
                 "FlatGeobuf and GeoParquet files it writes (not in CSV, JSON tables or GeoJSON sequences). "
                 "Cite the command that made the file, or write it again with -o NAME.geojson/.gpkg."
             )
-        lines = citation_lines(record, registry)
+        lines = citation_lines(stored, registry)
     click.echo("\n".join(lines))

@@ -1,4 +1,4 @@
-"""``borderkit claims``: the Sev Lake shares under every baseline and claim; road crossings."""
+"""``borderkit claims``: a claimed feature's share on each side under every baseline and claim; road crossings."""
 
 from __future__ import annotations
 
@@ -17,8 +17,17 @@ from borderkit.cli.options import output_opt, precision_opt, sequence_opt, use_r
 
 __all__ = ["claims", "crossings_cmd"]
 
+CLAIMS_LAYER = (
+    "a line layer of claimed divisions of a feature (a lake, an island): besides the common columns, "
+    "'feature' (layer:id of the feature a claim divides, e.g. lakes:my-lake) and 'subject_share' (the share "
+    "of it the claim gives the subject, 0..1)"
+)
 
-@click.command("claims", short_help="Sev Lake: the share on each side, per baseline and claim.")
+
+ROADS_LAYER = "a line layer of roads (or give a line file as SOURCE: 'borderkit crossings my_road.geojson')"
+
+
+@click.command("claims", short_help="Claimed features: the share on each side, per baseline and claim.")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table", show_default=True
 )
@@ -26,34 +35,66 @@ __all__ = ["claims", "crossings_cmd"]
 @precision_opt
 @wide_opt
 def claims(fmt, output, precision):
-    """Print Sev Lake's share on each side for every baseline rendering and every claim.
+    """Print each claimed feature's share on each side for every baseline rendering and every claim.
+
+    subject_pct is the share on the subject's side (the party whose territory the case
+    measures), counterpart_pct the rest; tables show the parties' names instead.
 
     \b
     $ borderkit claims
+    $ borderkit claims --format csv
     """
     guard_outputs({"-o": output})
     fmt = output_format(output, fmt, TABLE_FORMATS)
-    from borderkit.claims import lake_shares
+    import pandas as pd
+
+    from borderkit.case import current
+    from borderkit.claims import feature_shares, stated_shares
+    from borderkit.registry import claims as claim_layer
+    from borderkit.registry import feature, load, require
+
+    case = current()
+    require("claims", needed_by="'borderkit claims'", add=CLAIMS_LAYER)
+    claimed = claim_layer()
+    renderings = load(case.territory_layer).set_index("baseline").geometry.to_dict()
+    tables = [
+        feature_shares(feature(ref), renderings, shares).assign(feature=ref)
+        for ref, shares in stated_shares(claimed).items()
+    ]
+    columns = ["feature", "baseline", "claim", "subject_pct", "counterpart_pct", "feature_km2", "area_between_km2"]
+    table = pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    counterpart = case.counterpart.name if case.counterpart else "the other side"
+    if fmt in ("table", "markdown"):
+        table = table.rename(columns={"subject_pct": f"{case.subject.name} %", "counterpart_pct": f"{counterpart} %"})
+    write_table(table, fmt, output, precision=precision, display=2, footer=_footer(claimed, case, counterpart))
+
+
+def _footer(claimed, case, counterpart: str) -> list[str]:
+    """Say what each feature and claim is, from the layers themselves."""
+    from borderkit.claims import claim_name
     from borderkit.registry import load
 
-    lake = load("lakes").set_index("id").geometry["sev-lake"]
-    renderings = load("armenia_renderings").set_index("baseline").geometry.to_dict()
-    claimed = load("claims")
-    shares = dict(zip(claimed["id"].str.removeprefix("claim-sev-lake-"), claimed["armenian_share"], strict=True))
-    table = lake_shares(lake, renderings, shares)
-    footer = [
-        "Lake: OpenStreetMap polygon (geo-maps 2017), geodesic areas on WGS84. 'as drawn' is each rendering's "
-        "own line; claims: northern-third (seed-003), 1975-map (seed-002, over 90% taken as 90%), "
-        "azerbaijan (seed-002, whole lake).",
-        "Share claims are drawn as east-west cuts with Azerbaijan to the north, as the reports describe; "
-        "area_between_km2 is the lake area that changes side between the rendering's line and the claim.",
+    lines = []
+    for ref, said in claimed.groupby(claimed["feature"].astype(str), sort=False):
+        layer, _, fid = ref.partition(":")
+        row = load(layer).set_index("id").loc[fid]
+        named = "; ".join(
+            f"{claim_name(c.id, ref)} ({c.source}: {c.name}, {c.subject_share:.0%} to {case.subject.name})"
+            for c in said.itertuples()
+        )
+        lines.append(f"{ref}: {row['name']}; {row['method']} ({row['source']}). Claims: {named}.")
+    return [
+        *lines,
+        "'as drawn' is each rendering's own line; areas geodesic on WGS84. Share claims are drawn as east-west "
+        f"cuts with {case.subject.name} to the south; area_between_km2 is the feature's area that changes side "
+        "between the rendering's line and the claim.",
+        f"In CSV and JSON the share columns are subject_pct ({case.subject.name}) and counterpart_pct ({counterpart}).",
     ]
-    write_table(table, fmt, output, precision=precision, display=2, footer=footer)
 
 
 @click.command("crossings", short_help="Stretches of a road on the other side of the baseline.")
 @click.argument("source", default="roads")
-@click.option("--baseline", default="soviet_line", show_default=True, help="Baseline rendering.")
+@click.option("--baseline", default=None, help="Baseline rendering (default: the case's default baseline).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]), default="table", show_default=True
 )
@@ -63,27 +104,31 @@ def claims(fmt, output, precision):
 @use_rs_opt
 @wide_opt
 def crossings_cmd(source, baseline, fmt, output, precision, sequence, use_rs):
-    """List the stretches of each line in SOURCE (default: the bundled roads) outside Armenia.
+    """List the stretches of each line in SOURCE (default: the case's roads layer) outside the subject's territory.
 
     SOURCE is a layer name, a line file, or - for GeoJSON on stdin.
 
     \b
     $ borderkit crossings
-    $ borderkit crossings my_m2_road.geojson --baseline soviet_line_osm2017
+    $ borderkit crossings my_road.geojson
     """
     from pathlib import Path
 
     guard_outputs({"-o": output}, inputs=[source])
     fmt = output_format(output, fmt, (*TABLE_FORMATS, *VECTOR_OUTPUTS), sequence=sequence)
+    from borderkit.case import current
     from borderkit.claims import crossings
     from borderkit.io import read_user_geodata
     from borderkit.registry import baseline as get_baseline
-    from borderkit.registry import layers, load
+    from borderkit.registry import layers, load, require
     from borderkit.validate import check_crs, check_not_empty
 
+    described = ""
+    if source == "roads" and not Path(source).exists():  # the default: say what to add when the case has none
+        require("roads", needed_by="'borderkit crossings' without a SOURCE", add=ROADS_LAYER)
     if source != "-" and not Path(source).exists():
-        lines = load(layers().query_name(source)["name"])
-        notes = []
+        layer = layers().query_name(source)
+        lines, notes, described = load(layer["name"]), [], f" Layer {layer['name']}: {layer['description']}."
     else:
         from borderkit.io import read_stdin_text
 
@@ -91,8 +136,9 @@ def crossings_cmd(source, baseline, fmt, output, precision, sequence, use_rs):
         check_not_empty(raw, source)
         lines, notes = check_crs(raw, source)
     notes_to_stderr(notes)
-    _, armenia = get_baseline(baseline)
-    found = crossings(lines, armenia)
+    baseline = baseline or current().default_baseline
+    _, territory = get_baseline(baseline)
+    found = crossings(lines, territory)
     if fmt in VECTOR_OUTPUTS:
         method = f"stretches outside the baseline {baseline}; lengths geodesic on WGS84"
         write_features(
@@ -101,7 +147,6 @@ def crossings_cmd(source, baseline, fmt, output, precision, sequence, use_rs):
         return
     table = found.drop(columns="geometry")
     footer = [
-        f"{len(found)} stretches outside Armenia ({baseline}); lengths geodesic on WGS84. "
-        "The bundled road is NOT surveyed (straight segments through named villages)."
+        f"{len(found)} stretches outside {current().subject.name} ({baseline}); lengths geodesic on WGS84." + described
     ]
     write_table(table, fmt, output, precision=precision, display=2, footer=footer, inputs=(source,))

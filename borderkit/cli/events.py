@@ -43,10 +43,15 @@ def events(start, end, types, fmt, output, precision, sequence, use_rs):
     """
     guard_outputs({"-o": output})
     fmt = output_format(output, fmt, (*TABLE_FORMATS, *VECTOR_OUTPUTS), sequence=sequence)
+    from borderkit.case import current
     from borderkit.events import select_events
-    from borderkit.registry import load
+    from borderkit.registry import require
 
-    chosen = select_events(load("events"), start=start, end=end, types=types)
+    reported = require(
+        "events", needed_by="'borderkit events'",
+        add="a point layer of reported incidents (see the bundled case's layers/events.geojson for the columns)",
+    )  # fmt: skip
+    chosen = select_events(reported, start=start, end=end, types=types)
     if fmt in VECTOR_OUTPUTS:
         method = "as reported (sources per row); distance_to_line_km geodesic on WGS84"
         write_features(chosen, fmt, output, layer="events", precision=precision, method=method, use_rs=use_rs)
@@ -69,8 +74,9 @@ def events(start, end, types, fmt, output, precision, sequence, use_rs):
     footer = [
         f"{len(table)} events as reported in the seed reports and published pages "
         "(sources: 'borderkit layers sources').",
-        "distance_km is the distance into Armenia a report states; distance_to_line_km is computed "
-        "(geodesic, from the point to the WOF Soviet-era line). Linked rows are conflicting accounts.",
+        f"distance_km is the distance into {current().subject.name} a report states; distance_to_line_km is "
+        f"computed (geodesic, from the point to the baseline {current().default_baseline}). Linked rows are "
+        "conflicting accounts.",
         "position 'area-named': the report names only a town, province or area; its point marks that area, "
         "not a position, so no distance is computed for it.",
     ]

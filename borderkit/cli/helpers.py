@@ -176,6 +176,7 @@ def _check_one(option: str, path: str):
             raise UsageError(f"{option} {path!r} cannot be written (permission denied). Choose another path.")
         return res
     target = res.target
+    assert target is not None  # a "replace" output always has its real path (resolve_output)
     folder = os.path.dirname(target)
     shown = folder if os.path.islink(path) else (os.path.dirname(path) or folder)  # a link: where it points
     if not os.path.exists(folder):

@@ -86,7 +86,7 @@ class BorderkitGroup(click.Group):
 @click.version_option(__version__, prog_name="borderkit")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: int, case: str | None) -> None:
-    """Map and measure a contested border (bundled: Armenia-Azerbaijan since 2021).
+    """Map and measure a contested border (the bundled case, or your own with --case PATH).
 
     Every figure borderkit prints says how it was computed.
     """

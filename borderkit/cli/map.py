@@ -180,8 +180,15 @@ def map_cmd(
             "without --overwrite. Choose another -o or add --overwrite."
         )
     from borderkit.io import atomic_write
+    from borderkit.montecarlo import check_args, check_samples
+
+    # the sampling options are checked whether or not this map samples (a band needs --date),
+    # so a bad value is refused before any work instead of being silently ignored
+    from borderkit.registry import layers as case_layers
     from borderkit.render import make_map, to_html
 
+    check_args(samples, seed)
+    check_samples(samples, 1, int(case_layers()["sectors"]["nrows"]) if "sectors" in case_layers() else 0)
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
     from borderkit.io import read_stdin_text
 
@@ -248,6 +255,10 @@ def _print_targets(*, png, svg, pdf, print_path) -> dict[str, tuple[str, str]]:
     """Return {path: (option, format)} of the print maps asked for; refuse a --print extension not known."""
     from borderkit.errors import UsageError
 
+    given = ((png, "--png", "png"), (svg, "--svg", "svg"), (pdf, "--pdf", "pdf"), (print_path, "--print", ""))
+    for path, option, _ in given:
+        if path is not None and not str(path).strip():
+            raise UsageError(f"{option} is empty. Give a file name, e.g. {option} map.{_ or 'png'}.")
     targets = {p: (o, f) for p, o, f in ((png, "--png", "png"), (svg, "--svg", "svg"), (pdf, "--pdf", "pdf")) if p}
     if print_path:
         fmt = _FORMATS.get(Path(print_path).suffix.lower())

@@ -23,6 +23,7 @@ with the allowed range, never passed on to print a wrong number.
 from __future__ import annotations
 
 import math
+from typing import SupportsFloat, SupportsIndex
 
 import click
 
@@ -105,7 +106,7 @@ wide_opt = click.option(
 )
 
 
-def _parse_finite(value: object) -> float | None:
+def _parse_finite(value: str | SupportsFloat | SupportsIndex) -> float | None:
     """Return ``value`` as a finite float, or None (not a number, NaN, ±inf, or overflowing)."""
     try:
         number = float(value.strip() if isinstance(value, str) else value)

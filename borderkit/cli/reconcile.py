@@ -121,7 +121,7 @@ def reconcile_cmd(
     account = reconcile(table, resamples=resamples, null=null, seed=seed)
     band = None
     if samples:
-        from borderkit.calibrate import figure_band
+        from borderkit.montecarlo import figure_band
         from borderkit.parallel import use_scheduler
 
         with use_scheduler(scheduler), click.progressbar(length=samples, label="Monte Carlo", file=sys.stderr) as bar:

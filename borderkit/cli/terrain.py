@@ -109,7 +109,7 @@ def slope_cmd(dem, band, output, max_memory):
 @output_opt
 @max_memory_opt
 def profile_cmd(dem, band, line, spacing, fmt, output, max_memory):
-    """Elevation profile along LINE (a layer such as roads or soviet_line, or a line file)."""
+    """Elevation profile along LINE (a line layer of the case, such as roads or a baseline, or a line file)."""
     guard_outputs({"-o": output}, inputs=[dem, line])
     from borderkit.report import render_frame
     from borderkit.terrain import profile, read_dem

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from borderkit.case import current
 from borderkit.cli.helpers import (
     TABLE_FORMATS,
     VECTOR_OUTPUTS,
@@ -15,15 +16,40 @@ from borderkit.cli.helpers import (
 )
 from borderkit.cli.observed import observed_given, observed_options, observed_source_opt, run_observed
 from borderkit.cli.options import date_handler, output_opt, precision_opt, sequence_opt, use_rs_opt, wide_opt
+from borderkit.errors import DataIntegrityError
 
 __all__ = ["zones_cmd", "timeline_cmd"]
 
 baseline_opt = click.option(
     "--baseline",
-    default="soviet_line",
-    show_default=True,
-    help="Baseline rendering: soviet_line, soviet_line_osm2017 or soviet_line_ne10m.",
+    default=None,
+    help="Baseline rendering: one of the case's baselines ('borderkit layers' lists the line layers; default: the "
+    "case's default baseline).",
 )
+#: What a case needs for zones, for the message when it lacks them.
+SECTORS_LAYER = (
+    "a layer of sectors (land sources report taken: shape, anchors, depth, width, dates; see the bundled "
+    "case's src/sectors.csv and layers/sectors.geojson) and the components they make up (src/components.csv)"
+)
+
+
+def _regions(layer: str | None, what: str):
+    """Return the subject's rows of a regions layer (``layer``: a layer name, or None for the case's regions)."""
+    from borderkit.case import current
+    from borderkit.registry import require
+
+    case = current()
+    name = layer or case.regions_layer
+    if name is None:
+        raise DataIntegrityError(
+            f"This case names no regions layer, which {what} needs. Add a polygon layer of the subject's first-level "
+            f"regions (columns name and country, the subject's ISO code {case.subject.code!r}) and name it in "
+            'case.toml: [territory] regions = "LAYER".'
+        )
+    units = require(name, needed_by=what, add=f"a polygon layer of the subject's {name} (columns name, country)")
+    return units[units["country"] == case.subject.code]
+
+
 raw_opt = click.option(
     "--raw",
     is_flag=True,
@@ -33,10 +59,12 @@ raw_opt = click.option(
 
 
 def _frames(baseline_name: str, raw: bool):
-    """Return (zones to draw, lines that say what they are) for the bundled case."""
+    """Return (zones to draw, lines that say what they are) for the active case."""
     from borderkit.calibrate import account_zones
+    from borderkit.registry import require
     from borderkit.zones import MODEL_NOTE, RAW_NOTE
 
+    require("sectors", needed_by="the modelled zones ('borderkit zones', 'timeline', 'map')", add=SECTORS_LAYER)
     cal = account_zones(baseline_name)
     if raw:
         return cal.raw, [f"These are the {RAW_NOTE}; {MODEL_NOTE}."]
@@ -76,10 +104,11 @@ def zones_cmd(on, baseline, raw, check, breakdown, fmt, output, precision, seque
     \b
     $ borderkit zones --date 2022-12-31
     $ borderkit zones --raw --format csv
-    $ borderkit zones --baseline soviet_line_ne10m -o zones.gpkg
+    $ borderkit zones -o zones.gpkg
     $ borderkit zones --format geojson --sequence | fio collect
     """
     guard_outputs({"-o": output})
+    baseline = baseline or current().default_baseline
     tables_only = check or breakdown
     fmt = output_format(
         output, fmt, TABLE_FORMATS if tables_only else (*TABLE_FORMATS, *VECTOR_OUTPUTS), sequence=sequence
@@ -91,10 +120,11 @@ def zones_cmd(on, baseline, raw, check, breakdown, fmt, output, precision, seque
 
     frame, notes = _frames(baseline, raw)
     if check:
-        from borderkit.registry import load
+        from borderkit.registry import require
         from borderkit.zones import consistency
 
-        table = consistency(load("events"), frame)
+        reported = require("events", needed_by="'borderkit zones --check'", add="a point layer of reported incidents")
+        table = consistency(reported, frame)
         footer = [
             f"{int(table['consistent'].sum())} of {len(table)} reported positions/incursions lie in a "
             f"zone in force on their date (baseline {baseline}); the others are listed, not hidden. "
@@ -115,11 +145,10 @@ def zones_cmd(on, baseline, raw, check, breakdown, fmt, output, precision, seque
     union = shapely.union_all(frame.geometry.to_numpy()) if len(frame) else shapely.Polygon()
     total = float(area(union)[0])
     if breakdown:
-        from borderkit.registry import load
         from borderkit.zones import breakdown as split_by
 
-        units = load("provinces" if breakdown == "province" else "communities")
-        table = split_by(union, units[units["country"] == "ARM"], fill_gaps=breakdown == "province")
+        units = _regions(None if breakdown == "province" else "communities", f"'--breakdown {breakdown}'")
+        table = split_by(union, units, fill_gaps=breakdown == "province")
         table.insert(0, breakdown, table.pop("name"))
     else:
         columns = ["id", "component", "parameter_set", "date", "depth_km", "width_km", "area_km2"]
@@ -176,17 +205,18 @@ def timeline_cmd(baseline, raw, fmt, png, output, precision, observed_sources, *
         return
     guard_outputs({"-o": output, "--png": png})
     fmt = output_format(output, fmt, TABLE_FORMATS)
-    from borderkit.registry import load
     from borderkit.zones import timeline
 
+    baseline = baseline or current().default_baseline
     frame, notes = _frames(baseline, raw)
-    provinces = load("provinces")
-    table = timeline(frame, provinces=provinces[provinces["country"] == "ARM"])
+    provinces = _regions(None, "the timeline by region") if current().regions_layer else None
+    table = timeline(frame, provinces=provinces)
     table.columns = [c.replace("area_km2_", "") for c in table.columns]
     what = "raw zones (the prior)" if raw else "calibrated zones"
     footer = [
-        f"area_km2: geodesic km² of the union of the {what} in force on each date; one column per "
-        f"province (its share). Baseline {baseline}.",
+        f"area_km2: geodesic km² of the union of the {what} in force on each date"
+        + ("; one column per province (its share)" if provinces is not None else "")
+        + f". Baseline {baseline}.",
         *notes,
     ]
     write_table(table, fmt, output, precision=precision, display=1, footer=footer)

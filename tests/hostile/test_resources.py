@@ -91,13 +91,14 @@ def test_dem_over_max_memory_is_refused_before_reading(hostile, utm_dem, tmp_pat
 
 
 def test_environment_limit_applies_and_is_named(hostile, utm_dem, tmp_path, monkeypatch):
-    monkeypatch.setenv("BORDERKIT_MAX_MEMORY", "3M")
+    # 400 x 400 cells at 16 bytes a cell: 2.4 MiB, above a 1 MiB limit
+    monkeypatch.setenv("BORDERKIT_MAX_MEMORY", "1M")
     out = tmp_path / "out.tif"
-    hostile("terrain", "slope", "--dem", utm_dem, "-o", out, exit=2, says=["BORDERKIT_MAX_MEMORY=3M"], inputs=[utm_dem])
+    hostile("terrain", "slope", "--dem", utm_dem, "-o", out, exit=2, says=["BORDERKIT_MAX_MEMORY=1M"], inputs=[utm_dem])
 
 
 def test_option_overrides_the_environment(hostile, utm_dem, tmp_path, monkeypatch):
-    monkeypatch.setenv("BORDERKIT_MAX_MEMORY", "3M")
+    monkeypatch.setenv("BORDERKIT_MAX_MEMORY", "1M")
     out = tmp_path / "out.tif"
     hostile("terrain", "slope", "--dem", utm_dem, "-o", out, "--max-memory", "1G", exit=0, inputs=[utm_dem])
     assert out.exists()
