@@ -1,17 +1,30 @@
-# borderkit: make demo (the main job on the bundled data), make test (ruff + pytest).
+# borderkit: make demo (the main job on the bundled data), make test (ruff, mypy, pytest).
 # Both create .venv and install into it when needed, so a fresh machine needs only Python 3.11+.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench geodata install clean check-geodata vendor system-deps mutation
+.PHONY: demo test lint bench geodata install clean check-geodata vendor system-deps mutation docs lock
 
-$(STAMP): pyproject.toml
+# The exact versions the tests pass with come from requirements-lock.txt (make lock); pyproject.toml
+# keeps the ranges users install against. pip check fails when the lock misses a dependency.
+$(STAMP): pyproject.toml requirements-lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e . --group test
+	$(BIN)/python -m pip install --quiet -r requirements-lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check || { echo "requirements-lock.txt does not satisfy pyproject.toml: run make lock"; exit 1; }
 	touch $(STAMP)
+
+# Regenerate requirements-lock.txt (Linux, Python 3.11: what CI runs) from pyproject.toml's dependencies and
+# its test group, with uv. Versions already locked are kept while the ranges allow; UPGRADE=1 takes the newest.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --group lock
+	$(BIN)/uv pip compile pyproject.toml --group test --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu $(if $(UPGRADE),--upgrade) --output-file requirements-lock.txt
 
 install: $(STAMP)
 
@@ -35,6 +48,7 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/ruff check borderkit tests scripts benchmarks
 	$(BIN)/ruff format --check borderkit tests scripts benchmarks
+	$(BIN)/mypy borderkit
 	$(BIN)/python -m pytest
 
 # Mutation testing of the core modules with mutmut (settings in pyproject.toml [tool.mutmut]).
@@ -50,6 +64,15 @@ mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet --group mutation
 	$(BIN)/mutmut run --max-children 2 $(MUTATE)
 	$(BIN)/mutmut results
+
+# The documentation site (mkdocs.yml): the API reference built from the numpydoc docstrings,
+# the tutorial, the methodology. Built offline into site/ (no web fonts, no downloads), then
+# every internal link and anchor is checked offline; external links are listed, not fetched.
+# A few seconds; tests/test_docs.py runs the same two steps in make test.
+docs: $(STAMP)
+	$(BIN)/python -m pip install --quiet --group docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	$(BIN)/python scripts/check_links.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check borderkit tests scripts benchmarks
