@@ -92,7 +92,13 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     show_default=True,
     help="Background tiles (need the network); 'none' works offline.",
 )
-@click.option("--offline", is_flag=True, help="Inline every JS/CSS asset: one self-contained file.")
+@click.option(
+    "--offline/--cdn",
+    default=True,
+    show_default=True,
+    help="Inline every JS/CSS asset (one self-contained file that works with no network; about 0.7 MB), "
+    "or load them from CDNs (--cdn: a smaller file that needs the network).",
+)
 @click.option("--png", type=click.Path(dir_okay=False), default=None, help="Also draw a print map as PNG (300 dpi).")
 @click.option("--svg", type=click.Path(dir_okay=False), default=None, help="Also draw a print map as SVG.")
 @click.option("--pdf", type=click.Path(dir_okay=False), default=None, help="Also draw a print map as PDF.")
@@ -155,7 +161,8 @@ def map_cmd(
 
     \b
     $ borderkit map                                   # borderkit-map.html, time slider
-    $ borderkit map --offline -o map.html             # self-contained, works with no network
+    $ borderkit map -o map.html                       # self-contained, works with no network
+    $ borderkit map --cdn --basemap osm -o map.html   # scripts and tiles from the network
     $ borderkit map --date 2022-12-31 --png map.png   # the state on one date, plus a 300 dpi PNG
     $ borderkit map --print map.pdf                   # a print map (PDF, SVG or PNG by extension)
     $ borderkit map --add my_positions.geojson --basemap osm
