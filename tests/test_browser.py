@@ -1,7 +1,9 @@
 """Load generated maps in real headless Chromium with the network blocked."""
 
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -170,7 +172,13 @@ def test_the_xss_check_would_catch_unescaped_properties(browser, tmp_path, monke
 
 
 # ---------------------------------------------------------------- the default map, at the slider's start, middle, end
-IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
+#: Where the screenshots go: docs/img when BORDERKIT_SCREENSHOTS=1 (to refresh the ones the docs show),
+#: else a scratch folder, so that a test run never rewrites files of the checkout.
+IMG = (
+    Path(__file__).resolve().parent.parent / "docs" / "img"
+    if os.environ.get("BORDERKIT_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "borderkit-screenshots"
+)
 
 STATE_JS = """
 var slider = Object.values(window).find(v => v && L.TimelineSliderControl && v instanceof L.TimelineSliderControl);
