@@ -49,7 +49,7 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff check borderkit tests scripts benchmarks
 	$(BIN)/ruff format --check borderkit tests scripts benchmarks
 	$(BIN)/mypy borderkit
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Mutation testing of the core modules with mutmut (settings in pyproject.toml [tool.mutmut]).
 # Too slow for every CI run (tens of minutes on 2 cores): run it by hand, then update

@@ -1,8 +1,14 @@
+import os
+
 import pytest
 from click.testing import CliRunner
 
 import borderkit
 from borderkit.cli.main import main
+
+# Tables fit $COLUMNS or a terminal (borderkit.report.terminal_columns): the tests run as a pipe would,
+# whatever the shell or CI sets, and the tests about widths set COLUMNS themselves.
+os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture
