@@ -214,7 +214,7 @@ def write_case(folder: str | os.PathLike[str], files: Mapping[str, Any], *, sour
             )  # fmt: skip
         (work / "layers.json").write_text(json.dumps({"version": 1, "layers": entries}, indent=1) + "\n")
         user = {"key": "user", "title": source, "publisher": "the case's author", "date": "", "url": "",
-                "file": source, "license": "as given by the user", "attribution": source}  # fmt: skip
+                "file": source, "licence": "as given by the user", "attribution": source}  # fmt: skip
         (work / "sources.json").write_text(json.dumps([user], indent=1) + "\n")
         if target.exists():
             target.rmdir()

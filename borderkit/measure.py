@@ -857,10 +857,11 @@ def area_table(
         _check_by(gdf, by)
         table[by] = gdf[by].to_numpy()
         numeric = [c for c in table.columns if c.startswith(key)]
-        table = table.groupby(by, sort=True, dropna=False)[numeric].sum().reset_index()
-        table.insert(0, "id", table[by].astype(str))
-        table.insert(1, "name", table[by].astype(str))
-        table = table.drop(columns=[by])
+        table = table.drop(columns=[c for c in ("id", "name") if c != by]).groupby(by, sort=True, dropna=False)
+        table = table[numeric].sum().reset_index()
+        group = table.pop(by).astype(str)
+        table.insert(0, "id", group)
+        table.insert(1, "name", group)
     table["method"] = method
     if shift_m is not None:
         table["shift_m"] = float(shift_m)

@@ -156,3 +156,13 @@ def test_init_refuses_territories_that_do_not_touch(cli, tmp_path):
 def test_a_bad_case_option_is_a_usage_error(cli, tmp_path):
     result = cli("--case", tmp_path, "layers")
     assert result.exit_code == 2 and "has no case.toml" in result.output
+
+
+def test_a_new_case_lists_its_sources_and_credits_only_its_own_data(cli, new_case):
+    """The credit line and the sources table come from the case, not from the bundled data."""
+    listing = cli("--case", new_case, "layers")
+    assert listing.exit_code == 0 and "armenia.geojson and azerbaijan.geojson" in listing.output
+    assert "Who's On First" not in listing.output
+    sources = cli("--case", new_case, "layers", "sources")
+    assert sources.exit_code == 0, sources.output
+    assert "as given by the user" in sources.output

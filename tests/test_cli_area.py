@@ -253,3 +253,20 @@ def test_outputs_get_ordinary_permissions(cli, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_by_the_name_column_groups_without_a_clash(cli, tmp_path):
+    """--by name: the grouping column is also an output column; each group's area is the sum of its rows (Geod)."""
+    import pyproj
+    from shapely.geometry.polygon import orient
+
+    path = tmp_path / "enclaves.gpkg"
+    assert cli("layers", "show", "enclaves", "-o", path).exit_code == 0
+    result = cli("area", path, "--by", "name", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r["area_km2"] for r in json.loads(result.stdout)}
+    geod = pyproj.Geod(ellps="WGS84")
+    enclaves = borderkit.load("enclaves")
+    for name, group in enclaves.groupby("name"):
+        expected = sum(abs(geod.geometry_area_perimeter(orient(g))[0]) for g in group.geometry) / 1e6
+        assert rows[name] == pytest.approx(expected, rel=1e-9)

@@ -28,14 +28,14 @@ def layers(ctx: click.Context) -> None:
     from borderkit.registry import layers as registry_layers
     from borderkit.report import text_table
 
+    known = registry_layers()
     rows = [
         {"name": k, "kind": v["kind"], "rows": v["nrows"], "sources": ", ".join(v["sources"]), "licence": v["license"]}
-        for k, v in registry_layers().items()
+        for k, v in known.items()
     ]
-    footer = [
-        "Sources: 'borderkit layers sources'. Data: Who's On First; © OpenStreetMap contributors "
-        "(ODbL); Natural Earth; geoBoundaries (ODbL); GeoNames (CC-BY 4.0)."
-    ]
+    # the credit line is the case's own: every layer's attribution, each once
+    credits = dict.fromkeys(part.strip() for v in known.values() for part in str(v["attribution"]).split(";"))
+    footer = [f"Sources: 'borderkit layers sources'. Data: {'; '.join(c for c in credits if c)}."]
     write_text(text_table(pd.DataFrame(rows), footer=footer), None)
 
 

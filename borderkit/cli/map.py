@@ -96,7 +96,7 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     "--offline/--cdn",
     default=True,
     show_default=True,
-    help="Inline every JS/CSS asset (one self-contained file that works with no network; about 0.7 MB), "
+    help="Inline every JS/CSS asset (one self-contained file that works with no network; about 1.3 MB), "
     "or load them from CDNs (--cdn: a smaller file that needs the network).",
 )
 @click.option("--png", type=click.Path(dir_okay=False), default=None, help="Also draw a print map as PNG (300 dpi).")

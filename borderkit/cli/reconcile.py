@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -124,7 +125,14 @@ def reconcile_cmd(
         from borderkit.montecarlo import figure_band
         from borderkit.parallel import use_scheduler
 
-        with use_scheduler(scheduler), click.progressbar(length=samples, label="Monte Carlo", file=sys.stderr) as bar:
+        # the bar only for a person at a terminal: a log or a pipe gets no stray label
+        shown = sys.stderr.isatty()
+        with (
+            use_scheduler(scheduler),
+            click.progressbar(
+                length=samples, label="Monte Carlo" if shown else "", file=sys.stderr if shown else io.StringIO()
+            ) as bar,
+        ):
             band, result = figure_band(
                 account,
                 table,

@@ -64,7 +64,11 @@ def _frames(baseline_name: str, raw: bool):
     from borderkit.registry import require
     from borderkit.zones import MODEL_NOTE, RAW_NOTE
 
-    require("sectors", needed_by="the modelled zones ('borderkit zones', 'timeline', 'map')", add=SECTORS_LAYER)
+    require(
+        "sectors",
+        needed_by="the modelled zones ('borderkit zones', 'timeline', and the zones on a map)",
+        add=SECTORS_LAYER,
+    )
     cal = account_zones(baseline_name)
     if raw:
         return cal.raw, [f"These are the {RAW_NOTE}; {MODEL_NOTE}."]
