@@ -280,16 +280,6 @@ _STATUS_WORDS = {
 }
 
 
-def _plain_total(name: str, components: pd.DataFrame, names: Mapping[str, str]) -> str:
-    """Return a total's name with the parties' names for their codes ("Land of <subject> held by <counterpart> ...")."""
-    for claimant, holder in dict.fromkeys(zip(components["claimant"], components["holder"], strict=True)):
-        code = f"{claimant} land held by {holder}"
-        if name.startswith(code):
-            words = f"Land of {names.get(claimant, claimant)} held by {names.get(holder, holder)}"
-            return words + name[len(code) :]
-    return name
-
-
 def _short(text: Any, limit: int = 110) -> str:
     """Return ``text`` cut to ``limit`` characters at a word, with an ellipsis ('' for missing)."""
     if text is None or (isinstance(text, float) and text != text):
@@ -352,10 +342,11 @@ def headline(account, components: pd.DataFrame, figures: pd.DataFrame, *, names:
         it, with who, date, the components it covers, its quote (short) and status.
     """
     from borderkit.reconcile import frames as account_frames
+    from borderkit.reconcile import total_words
 
     totals = [
         {
-            "name": _plain_total(t.name, components, names),
+            "name": total_words(t.name),
             "date": t.date.isoformat(),
             "area_km2": t.area_km2,
             "low_km2": t.low_km2,

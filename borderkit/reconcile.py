@@ -58,6 +58,7 @@ __all__ = [
     "outlier_notes",
     "relations",
     "total_notes",
+    "total_words",
     "units_named",
     "null_note",
     "render",
@@ -484,7 +485,7 @@ def frames(account: Account, figures: pd.DataFrame) -> dict[str, pd.DataFrame]:
     )
     totals = pd.DataFrame(
         {
-            "total": [t.name for t in account.totals],
+            "total": [total_words(t.name) for t in account.totals],
             "date": [t.date.isoformat() for t in account.totals],
             "area_km2": [t.area_km2 for t in account.totals],
             "low_km2": [t.low_km2 for t in account.totals],
@@ -650,6 +651,22 @@ def relations(account: Account) -> list[str]:
     return lines
 
 
+def total_words(name: str) -> str:
+    """Return a total's name for people, with the case's party names for their codes.
+
+    "ARM land held by AZE: taken since 2021-05-12" reads "Land of Armenia held by
+    Azerbaijan: taken since 2021-05-12", as on the map (JSON keeps the codes).
+    """
+    from borderkit.case import current
+
+    names = {p.code: p.name for p in current().parties}
+    head, sep, rest = name.partition(" land held by ")
+    holder, colon, tail = rest.partition(":")
+    if not sep or head not in names or holder not in names:
+        return name
+    return f"Land of {names[head]} held by {names[holder]}{colon}{tail}"
+
+
 def total_notes(account: Account) -> list[str]:
     """Return, for each total, the independent figures of exactly its scope and how far the account is from each.
 
@@ -670,7 +687,7 @@ def total_notes(account: Account) -> list[str]:
                 f"{t.area_km2 / f.value_km2 - 1:+.0%} from it, {f.status}"
                 for f in same
             )
-            lines.append(f"{t.name} on {t.date.isoformat()}, {t.area_km2:.1f} km²: {said}.")
+            lines.append(f"{total_words(t.name)} on {t.date.isoformat()}, {t.area_km2:.1f} km²: {said}.")
     return lines
 
 

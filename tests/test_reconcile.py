@@ -307,7 +307,8 @@ def test_cli_reconcile_json(cli):
     assert doc["null_test"]["n"] == 20
 
 
-def test_cli_reconcile_table_fits_a_terminal_and_writes_the_raster(cli, tmp_path):
+def test_cli_reconcile_table_fits_a_terminal_and_writes_the_raster(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")  # a terminal 100 columns wide (a pipe would get every column whole)
     raster = tmp_path / "p.tif"
     result = cli("reconcile", "--samples", "2", "--null", "0", "--resamples", "5", "--probability-raster", raster)
     assert result.exit_code == 0 and result.stdout.startswith("One account")
