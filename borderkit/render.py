@@ -416,7 +416,10 @@ def new_map(**kwargs: Any) -> Any:
     Layers and controls added to it later, by borderkit, folium or ``GeoDataFrame.explore(m=m)``,
     work: its layer control is written last whatever was added after it.
     """
-    options = {"location": [40.0, 45.6], "zoom_start": 8, "tiles": None, "control_scale": True, **kwargs}
+    from borderkit.case import current
+
+    case = current()  # the view before the data's bounds are fitted: the case manifest's centre and zoom
+    options = {"location": list(case.center), "zoom_start": case.zoom, "tiles": None, "control_scale": True, **kwargs}
     m = _map_class()(**options)
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
