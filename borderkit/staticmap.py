@@ -221,7 +221,7 @@ def _side_panel(fig, lines: list[tuple[str, dict]], *, top: float, bottom: float
     height = fig.get_figheight() * 72
     y = top
     for i, (text, style) in enumerate(lines):
-        step = style.get("fontsize", 7) * 1.4 / height
+        step = style.get("fontsize", 7) * 1.25 / height
         if y - step < bottom + 12 / height:
             fig.text(0.6, y, f"… {len(lines) - i} more lines: see 'borderkit reconcile'", va="top", fontsize=6)
             return
@@ -252,6 +252,8 @@ def _legend(ax, names: list[str], report) -> None:
     for name in [n for n in names if n.startswith("user:")]:
         short = name.split(":", 2)[-1]
         handles.append(Patch(color="#009E73", alpha=0.5, label=_plain(_short(short, 60))))
+    for handle in handles:  # long keys wrap, so the second column stays on the page
+        handle.set_label(textwrap.fill(str(handle.get_label()), 30))
     ax.figure.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.595, 0.05), ncol=2, fontsize=6,
                      frameon=False, title="Legend", title_fontsize=7, alignment="left")  # fmt: skip
 
