@@ -166,3 +166,28 @@ def test_a_new_case_lists_its_sources_and_credits_only_its_own_data(cli, new_cas
     sources = cli("--case", new_case, "layers", "sources")
     assert sources.exit_code == 0, sources.output
     assert "as given by the user" in sources.output
+
+
+def test_the_new_case_measures_an_observed_archive_and_draws_a_map(cli, new_case, tmp_path):
+    """Every command a bare case can run: an observed archive against Geod, and a map in the case's colours."""
+    import geopandas as gpd
+
+    territory = shapely.union_all(borderkit.load("countries").set_index("id").loc[["armenia"]].geometry.to_numpy())
+    west, south, east, north = territory.bounds
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    held = {}
+    for day, reach in (("2024-01-01", 0.2), ("2024-02-01", 0.35), ("2024-03-01", 0.25)):
+        box = shapely.box(east - reach * (east - west), south, east, north)
+        held[day] = shapely.intersection(territory, box)
+        gpd.GeoDataFrame({"date": [day]}, geometry=[held[day]], crs=4326).to_file(archive / f"{day}.geojson")
+    result = cli("--case", new_case, "timeline", "--observed", archive, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["date"]: r["area_km2"] for r in json.loads(result.stdout)}
+    for day, geom in held.items():
+        assert rows[day] == pytest.approx(geod_km2(geom), rel=1e-3)
+    out = tmp_path / "case-map.html"
+    drawn = cli("--case", new_case, "map", "-o", out)
+    assert drawn.exit_code == 0, drawn.output
+    page = out.read_text()
+    assert "AAA (de jure territory)" in page and '<meta name="borderkit:case" content="second-case">' in page
