@@ -314,7 +314,7 @@ def _style(name: str, props: Mapping) -> dict:
     if name == "zones":
         return {
             "color": PALETTE["zone"],
-            "weight": 1.2,
+            "weight": 2.5,  # zones are a few km across: at a country's zoom a thin outline vanishes
             "dashArray": "4 3",
             "fillOpacity": 1,
             "className": "bk-hatch-zone",
@@ -840,8 +840,8 @@ _CSS = """
 <rect width="6" height="6" fill="#E69F00" fill-opacity="0.15"/><line x1="0" y1="0" x2="0" y2="6"
 stroke="#E69F00" stroke-width="2"/></pattern>
 <pattern id="bk-hatch-zone" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(-45)">
-<rect width="7" height="7" fill="#D55E00" fill-opacity="0.12"/><line x1="0" y1="0" x2="0" y2="7"
-stroke="#D55E00" stroke-width="1.5"/></pattern></defs></svg>
+<rect width="7" height="7" fill="#D55E00" fill-opacity="0.35"/><line x1="0" y1="0" x2="0" y2="7"
+stroke="#D55E00" stroke-width="2"/></pattern></defs></svg>
 """
 
 
