@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 
@@ -538,10 +539,14 @@ class _Context:
     def fitted(self, ids: Sequence[str]) -> float:
         return float(sum(self.areas[c] for c in ids))
 
+    @functools.cached_property
+    def parts(self) -> dict[str, tuple[str, ...]]:
+        """Component id -> the fitted components it sums (computed once per context)."""
+        return expansion(list(self.components.values()))
+
     def leaves(self, ids: Sequence[str]) -> set[str]:
         """Return the fitted components these components are made of."""
-        parts = expansion(list(self.components.values()))
-        return {x for c in ids for x in parts[c]}
+        return {x for c in ids for x in self.parts[c]}
 
 
 @dataclasses.dataclass(frozen=True)

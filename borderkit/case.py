@@ -16,6 +16,7 @@ the command line), the ``BORDERKIT_CASE`` environment variable, ``BORDERKIT_GEOD
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -210,13 +211,24 @@ def read_case(path: str | os.PathLike[str], *, origin: str = "--case") -> Case:
             f"{origin} {str(path)!r} has no {MANIFEST}. A case folder starts with one: "
             f"'borderkit case init {path}' writes it."
         )
+    return _parsed(str(manifest.resolve()), manifest.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(manifest: str, mtime_ns: int) -> Case:
+    """Return the case a manifest describes, parsed once per version of the file.
+
+    Styles and labels ask for the active case per feature drawn; the key's modification
+    time makes an edited manifest read again.
+    """
+    path = Path(manifest)
     try:
-        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(
-            f"{manifest}: not valid TOML ({exc}). Fix the file, or compare with 'borderkit case init'."
+            f"{path}: not valid TOML ({exc}). Fix the file, or compare with 'borderkit case init'."
         ) from None
-    return _case(folder.resolve(), data, manifest)
+    return _case(path.parent, data, path)
 
 
 def _need(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:

@@ -194,7 +194,7 @@ def map_frames(
         raise UsageError("No layers to draw. Give --layers with at least one layer name.")
     if account is None or on is None:  # a case without figures: the map has no headline
         return frames, attributions, None
-    summary = headline(account, components(), figures(), names=party_names())
+    summary = headline(account, components(), figures())
     how = _zones_note(calibrated) if calibrated is not None else ""
     summary.update(date=on, how=how, samples=samples, seed=seed, band=None)
     if samples and date and calibrated is not None:
@@ -224,16 +224,10 @@ def _account_and_zones(registry, *, need_zones: bool):
 
 
 def party_names() -> dict[str, str]:
-    """Return each party's name by ISO code: the case manifest's, else the countries layer's."""
-    try:
-        from borderkit.case import current
+    """Return each party's name by ISO code, from the case manifest."""
+    from borderkit.case import current
 
-        return {p.code: p.name for p in current().parties}
-    except (ImportError, AttributeError):  # a checkout without case manifests
-        from borderkit.registry import load
-
-        countries = load("countries")
-        return dict(zip(countries["claimant"], countries["name"], strict=True))
+    return {p.code: p.name for p in current().parties}
 
 
 def _zone_extents(calibrated) -> gpd.GeoDataFrame:
@@ -321,7 +315,7 @@ def _state(day: str, totals: list[dict], account, components: pd.DataFrame) -> d
     return {"from": day, "totals": shown, "others": others}
 
 
-def headline(account, components: pd.DataFrame, figures: pd.DataFrame, *, names: Mapping[str, str]) -> dict:
+def headline(account, components: pd.DataFrame, figures: pd.DataFrame) -> dict:
     """Return the map's headline: the account on each date, and the published figures beside it.
 
     Parameters
@@ -330,8 +324,7 @@ def headline(account, components: pd.DataFrame, figures: pd.DataFrame, *, names:
         A built :class:`borderkit.account.Account` (e.g. :func:`borderkit.reconcile.reconcile`).
     components, figures
         The tables it was built from (for the components' dates and the figures' words).
-    names
-        Party names by ISO code, for totals in words.
+        Totals are named in words with the case's parties (:func:`borderkit.reconcile.total_words`).
 
     Returns
     -------
@@ -396,17 +389,16 @@ def map_labels(places: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, first: Seq
     return named[["id", "name", "rank", "geometry"]].reset_index(drop=True)
 
 
-def default_labels() -> gpd.GeoDataFrame:
-    """Return the bundled case's labels (:func:`map_labels` with the case manifest's list first)."""
-    from borderkit.registry import load
+def default_labels() -> gpd.GeoDataFrame | None:
+    """Return the active case's labels (:func:`map_labels`, the manifest's list first); None without places."""
+    from borderkit.case import current
+    from borderkit.registry import layers, load
 
-    try:
-        from borderkit.case import current
-
-        first = tuple(current().labels)
-    except (ImportError, AttributeError):  # a checkout without case manifests
-        first = ()
-    return map_labels(load("places"), load("events"), first=first)
+    known = layers()
+    if "places" not in known:
+        return None
+    events = load("events") if "events" in known else gpd.GeoDataFrame({"place": []})
+    return map_labels(load("places"), events, first=tuple(current().labels))
 
 
 def terrain_overlays(

@@ -331,11 +331,16 @@ def measure_priors(components: pd.DataFrame, sectors, baseline: tuple, *, load=N
 
 
 def _parts_of(components: pd.DataFrame) -> dict[str, list[str]]:
-    """Return whole id -> the ids of its parts without parts (through every level)."""
+    """Return whole id -> the ids of its parts without parts (through every level); only the ids are read."""
+    from types import SimpleNamespace
+
     from borderkit.account import expansion
 
-    wholes = {w: list(expansion(to_components(components))[w]) for w in set(components.get("part_of", [])) - {""}}
-    return wholes
+    rows = [
+        SimpleNamespace(id=i, part_of=p or None) for i, p in zip(components["id"], components["part_of"], strict=True)
+    ]
+    parts = expansion(rows)  # type: ignore[arg-type]  # expansion reads only id and part_of
+    return {whole: list(parts[whole]) for whole in set(components["part_of"]) - {""}}
 
 
 def _wholes_from_parts(priors: pd.DataFrame, components: pd.DataFrame) -> pd.DataFrame:

@@ -1065,7 +1065,7 @@ def make_map(
         m=m,
         overlays=overlays,
         labels=default_labels() if "places" in frames or "events" in frames else None,
-        layer_labels={"zones": zone_label(components())},
+        layer_labels={"zones": zone_label(components())} if "zones" in frames else {},
         hidden=("provinces", "communities", *baselines()[1:]),  # one rendering of the line; others on request
         parties=party_names(),
     )

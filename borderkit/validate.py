@@ -227,28 +227,26 @@ def _check_coordinates_fit_crs(gdf: gpd.GeoDataFrame, what: str, *, confirmed: b
             "read as EPSG:4326. Give the real CRS with --crs (e.g. --crs EPSG:32638 for UTM zone 38N)."
         )
     _check_earth(crs, what, confirmed=confirmed)
-    if crs.is_projected and fits_degrees and confirmed and plausible:
-        to_m = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-        extent_m = max(xmax - xmin, ymax - ymin) * to_m
-        if extent_m < IMPLAUSIBLE_CONFIRMED_EXTENT_M:
-            raise UsageError(
-                f"{what}: --crs {name} is a projected CRS in metres, but every coordinate lies within ±180/±90 "
-                f"(x {xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}), so under it the data would be "
-                f"{_length(extent_m)} across, at the projection's origin, and measure about 0 km². These look like "
-                "lon/lat degrees: re-run with --crs EPSG:4326 (or without --crs). If the data really is that small "
-                f"and in {name}, re-run with --no-axis-check."
-            )
-    if crs.is_projected and fits_degrees and not confirmed:
-        to_m = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-        extent_m = max(xmax - xmin, ymax - ymin) * to_m
-        if extent_m < IMPLAUSIBLE_EXTENT_M:
-            raise CRSError(
-                f"{what} declares {name} (projected), but every coordinate lies within ±180/±90 (x "
-                f"{xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}), so the data would be {extent_m:.3g} m "
-                f"across, at the projection's origin: these look like lon/lat degrees under a wrong CRS. "
-                f"If they are lon/lat, re-run with --crs EPSG:4326; if the data really is in {name}, "
-                f"re-run with --crs {name} to confirm."
-            )
+    if not (crs.is_projected and fits_degrees):
+        return
+    to_m = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    extent_m = max(xmax - xmin, ymax - ymin) * to_m  # how large the data would be under this CRS
+    if confirmed and plausible and extent_m < IMPLAUSIBLE_CONFIRMED_EXTENT_M:
+        raise UsageError(
+            f"{what}: --crs {name} is a projected CRS in metres, but every coordinate lies within ±180/±90 "
+            f"(x {xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}), so under it the data would be "
+            f"{_length(extent_m)} across, at the projection's origin, and measure about 0 km². These look like "
+            "lon/lat degrees: re-run with --crs EPSG:4326 (or without --crs). If the data really is that small "
+            f"and in {name}, re-run with --no-axis-check."
+        )
+    if not confirmed and extent_m < IMPLAUSIBLE_EXTENT_M:
+        raise CRSError(
+            f"{what} declares {name} (projected), but every coordinate lies within ±180/±90 (x "
+            f"{xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}), so the data would be {extent_m:.3g} m "
+            f"across, at the projection's origin: these look like lon/lat degrees under a wrong CRS. "
+            f"If they are lon/lat, re-run with --crs EPSG:4326; if the data really is in {name}, "
+            f"re-run with --crs {name} to confirm."
+        )
 
 
 def _length(metres: float) -> str:

@@ -11,6 +11,7 @@ import json
 import re
 import sys
 import unicodedata
+from collections.abc import Collection
 from pathlib import Path
 
 import geopandas as gpd
@@ -456,6 +457,16 @@ def resolve_location(ref: str, lon: str, lat: str, places: gpd.GeoDataFrame, lin
     return shapely.Point(float(lon), float(lat)), "coordinates given in the source", f"{lon}, {lat}"
 
 
+def source_keys() -> set[str]:
+    """Return the keys of sources.json: every row's source must be one of them."""
+    return {s["key"] for s in json.loads((GEODATA / "sources.json").read_text())}
+
+
+def not_one_of(at: str, column: str, value: str, allowed: Collection[str]) -> list[str]:
+    """Return the problem of a value outside its allowed set (naming the row and the choices), else none."""
+    return [] if value in allowed else [f"{at}: {column} {value!r}; allowed: {', '.join(allowed)}"]
+
+
 def _check_events(src: pd.DataFrame) -> None:
     """Refuse an events table whose rows cannot be drawn honestly; every message names the row.
 
@@ -465,17 +476,14 @@ def _check_events(src: pd.DataFrame) -> None:
     needs its place and its direction; every source key, also ``position_source``, must be
     in sources.json, and a ``position_source`` needs its quote.
     """
-    keys = {s["key"] for s in json.loads((GEODATA / "sources.json").read_text())}
+    keys = source_keys()
     ids = set(src["id"])
     problems = []
     for i, r in src.iterrows():
         at = f"events.csv row {i + 2} ({r['id']})"
-        if r["type"] not in EVENT_TYPES:
-            problems.append(f"{at}: type {r['type']!r}; allowed: {', '.join(EVENT_TYPES)}")
-        if r["position"] not in POSITIONS:
-            problems.append(f"{at}: position {r['position']!r}; allowed: {', '.join(POSITIONS)}")
-        if r["date_precision"] not in DATE_PRECISIONS:
-            problems.append(f"{at}: date_precision {r['date_precision']!r}; allowed: {', '.join(DATE_PRECISIONS)}")
+        problems += not_one_of(at, "type", r["type"], EVENT_TYPES)
+        problems += not_one_of(at, "position", r["position"], POSITIONS)
+        problems += not_one_of(at, "date_precision", r["date_precision"], DATE_PRECISIONS)
         if (r["position"] == "area-named") != bool(r["named_area"]):
             problems.append(f"{at}: named_area is required for area-named rows and only for them")
         if r["position"] == "area-named" and r["offset_km"]:
@@ -552,11 +560,7 @@ SECTOR_NUMBERS = ("weight", "width_km", "width_min_km", "width_max_km", "depth_k
 
 def _sector_problems(r: pd.Series, at: str, components: set[str], keys: set[str]) -> list[str]:
     """Return what is wrong with one sectors.csv row (a sector parameter set), each naming the row."""
-    found = []
-    if r["shape"] not in SHAPES:
-        found.append(f"{at}: shape {r['shape']!r}; allowed: {', '.join(SHAPES)}")
-    if r["profile"] not in PROFILES:
-        found.append(f"{at}: profile {r['profile']!r}; allowed: {', '.join(PROFILES)}")
+    found = not_one_of(at, "shape", r["shape"], SHAPES) + not_one_of(at, "profile", r["profile"], PROFILES)
     if r["component"] not in components:
         found.append(f"{at}: component {r['component']!r} is not in components.csv")
     if r["source"] not in keys:
@@ -583,7 +587,7 @@ def _check_sectors(src: pd.DataFrame) -> None:
     parameter sets of one sector agree on where it is; each sector belongs to exactly one
     component, and components.csv's ``covers`` names exactly the sectors of that component.
     """
-    keys = {s["key"] for s in json.loads((GEODATA / "sources.json").read_text())}
+    keys = source_keys()
     comps = pd.read_csv(GEODATA / "src" / "components.csv", dtype=str, keep_default_na=False)
     problems = []
     for i, r in src.iterrows():
@@ -807,13 +811,13 @@ def manifest_entry(name: str, path: Path, gdf: gpd.GeoDataFrame, sources: list[s
     }
 
 
-def check(gdf: gpd.GeoDataFrame, name: str, source_keys: set[str]) -> None:
+def check(gdf: gpd.GeoDataFrame, name: str, known: set[str]) -> None:
     bad = gdf[~gdf.is_valid]
     if len(bad):
         raise SystemExit(f"{name}: invalid geometries: {bad['id'].tolist()}")
     if gdf["id"].duplicated().any():
         raise SystemExit(f"{name}: duplicate ids {gdf.loc[gdf['id'].duplicated(), 'id'].tolist()}")
-    unknown = set(gdf["source"]) - source_keys
+    unknown = set(gdf["source"]) - known
     if unknown:
         raise SystemExit(f"{name}: sources not in sources.json: {unknown}")
 
@@ -821,7 +825,7 @@ def check(gdf: gpd.GeoDataFrame, name: str, source_keys: set[str]) -> None:
 def main() -> int:
     """Build every layer, write it, and write the manifest."""
     OUT.mkdir(parents=True, exist_ok=True)
-    source_keys = {s["key"] for s in json.loads((GEODATA / "sources.json").read_text())}
+    known_sources = source_keys()
     rend = renderings()
     countries = build_countries(rend["wof2024"])
     layers = {
@@ -852,7 +856,7 @@ def main() -> int:
                 else g
                 for g in gdf[geom_col]
             ]
-        check(gdf, name, source_keys)
+        check(gdf, name, known_sources)
         clash = seen & set(gdf["id"])
         if clash:
             raise SystemExit(f"{name}: ids used by another layer: {sorted(clash)[:5]}")

@@ -195,7 +195,8 @@ def map_cmd(
     from borderkit.render import make_map, to_html
 
     check_args(samples, seed)
-    check_samples(samples, 1, int(case_layers()["sectors"]["nrows"]) if "sectors" in case_layers() else 0)
+    known = case_layers()
+    check_samples(samples, 1, int(known["sectors"]["nrows"]) if "sectors" in known else 0)
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
     from borderkit.io import read_stdin_text
 
