@@ -51,6 +51,7 @@ __all__ = [
     "MECHANISMS",
     "Component",
     "Feature",
+    "Variant",
     "Geometry",
     "Figure",
     "Explanation",
@@ -146,6 +147,21 @@ class Feature:
 
 
 @dataclasses.dataclass(frozen=True)
+class Variant:
+    """The same component measured another way, for the mechanism ``key`` to offer.
+
+    A component measured from a monitor's archive can be counted over other dates
+    (``other-dates``), by another definition (``definition``: gains only, or the ground held
+    rather than its change) or from another monitor's maps (``rendering``); ``area_km2``
+    is that measurement, ``detail`` says how it was made.
+    """
+
+    key: str
+    detail: str
+    area_km2: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Geometry:
     """What the geometry of one component tells the mechanisms.
 
@@ -159,12 +175,15 @@ class Geometry:
         Area under another rendering of the line divided by the area on the default one.
     line_of_fire_km2
         Land beyond the component exposed to fire, where the case measures it (else 0).
+    variants
+        The component measured other ways (:class:`Variant`), where the case can.
     """
 
     latitude_deg: float | None = None
     features: tuple[Feature, ...] = ()
     renderings: Mapping[str, float] = dataclasses.field(default_factory=dict)
     line_of_fire_km2: float = 0.0
+    variants: tuple[Variant, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -656,7 +675,7 @@ def _definition(ctx: _Context, fig: Figure) -> list[_Candidate]:
     fire = sum(ctx.geometry.get(c, Geometry()).line_of_fire_km2 for c in fig.components)
     if fire > 0:
         found.append(_Candidate(total + fire, total + fire, "also counts the land in the line of fire"))
-    return found
+    return found + _variants(ctx, fig, "definition")
 
 
 def _web_mercator(ctx: _Context, fig: Figure) -> list[_Candidate]:
@@ -696,6 +715,23 @@ def _rendering(ctx: _Context, fig: Figure) -> list[_Candidate]:
     for name in names:
         value = sum(ctx.areas[c] * ctx.geometry.get(c, Geometry()).renderings.get(name, 1.0) for c in fig.components)
         found.append(_Candidate(value, value, f"measured against the line as {name} draws it"))
+    return found + _variants(ctx, fig, "rendering")
+
+
+def _other_dates(ctx: _Context, fig: Figure) -> list[_Candidate]:
+    """Return the figure counted over other dates (components measured from a dated archive)."""
+    return _variants(ctx, fig, "other-dates")
+
+
+def _variants(ctx: _Context, fig: Figure, key: str) -> list[_Candidate]:
+    """Return the figure with one of its fitted components replaced by that component's ``key`` variants."""
+    total = ctx.fitted(fig.components)
+    found = []
+    for leaf in sorted(ctx.leaves(fig.components)):
+        for v in ctx.geometry.get(leaf, Geometry()).variants:
+            if v.key == key:
+                value = total - ctx.areas[leaf] + v.area_km2
+                found.append(_Candidate(value, value, f"{leaf} {v.detail}"))
     return found
 
 
@@ -707,6 +743,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism("web-mercator", "measured on a Web Mercator map", _web_mercator),
     Mechanism("unit-slip", "a unit slip", _unit_slip),
     Mechanism("rendering", "another rendering of the line", _rendering),
+    Mechanism("other-dates", "counted over other dates", _other_dates),
 )
 
 

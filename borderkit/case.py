@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -71,6 +72,9 @@ class Case:
         row per rendering, a ``baseline`` column naming it).
     regions_layer
         The subject's first-level regions (for breakdowns), or None.
+    communities_layer
+        The subject's second-level units (communities, municipalities) for
+        ``--breakdown community``, or None.
     baselines
         Baseline line layers, the default first.
     datum
@@ -81,6 +85,11 @@ class Case:
         Map defaults: centre (lat, lon), zoom, and ids of places labelled without a click.
     baseline_labels
         Each baseline's words in legends ("Soviet-era line (WOF 2024)").
+    observed
+        Archives of a monitor's dated control polygons, by name: a folder, glob or file
+        (relative to the case folder) that :func:`borderkit.observed.read_archive` reads.
+        Components measured from an archive name it in their ``covers`` cell
+        (``observed-net:NAME``), so published figures about observed data enter the account.
     """
 
     folder: Path
@@ -97,6 +106,8 @@ class Case:
     labels: tuple[str, ...] = ()
     files: Mapping[str, str] = dataclasses.field(default_factory=dict)
     baseline_labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    communities_layer: str | None = None
+    observed: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def baseline_label(self, name: str) -> str:
         """Return a baseline's words for legends: the manifest's ``[baselines] labels``, else its layer name."""
@@ -125,6 +136,22 @@ class Case:
     def colors(self) -> dict[str, str]:
         """Return each party's map colour, by ISO code."""
         return {p.code: p.color for p in self.parties}
+
+    def observed_source(self, name: str) -> str:
+        """Return where an observed archive named in the manifest lives (a path or glob, absolute).
+
+        Raises
+        ------
+        DataIntegrityError
+            The manifest's ``[observed]`` table names no archive ``name``.
+        """
+        if name not in self.observed:
+            listed = ", ".join(sorted(self.observed)) or "none"
+            raise DataIntegrityError(
+                f"{self.folder / MANIFEST} [observed] names no archive {name!r} (it names: {listed}). Add a line "
+                f'{name} = "folder/or/*.geojson" there, pointing at the dated control polygons.'
+            )
+        return str(self.folder / self.observed[name])
 
     def path(self, key: str) -> Path:
         """Return the path of a case file: ``layers``, ``sources``, ``components``, ``figures`` or ``sectors``."""
@@ -295,6 +322,7 @@ def _case(folder: Path, data: Mapping[str, Any], manifest: Path) -> Case:
         parties=_parties(data, where),
         territory_layer=_need(territory, "layer", str, f"{where} [territory]"),
         regions_layer=territory.get("regions"),
+        communities_layer=territory.get("communities"),
         baselines=(default, *(x for x in layers if x != default)),
         datum=lines.get("datum"),
         study_area=box,  # type: ignore[arg-type]
@@ -303,4 +331,20 @@ def _case(folder: Path, data: Mapping[str, Any], manifest: Path) -> Case:
         labels=tuple(str(x) for x in mapping.get("labels", [])),
         files=files,
         baseline_labels={str(k): str(v) for k, v in lines.get("labels", {}).items()},
+        observed=_archives(data.get("observed", {}), f"{where} [observed]"),
     )
+
+
+def _archives(table: Any, where: str) -> dict[str, str]:
+    """Return the manifest's ``[observed]`` archives (name -> path), names checked as plain slugs."""
+    if not isinstance(table, Mapping):
+        raise UsageError(f'{where}: must be a table of name = "path" lines, got {type(table).__name__}.')
+    out = {}
+    for name, path in table.items():
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", str(name)) or not isinstance(path, str) or not path:
+            raise UsageError(
+                f"{where}: {name!r} = {path!r} is not allowed. Give each archive a lower-case name (letters, "
+                'digits, - and _) and a path: monitor-a = "observed/monitor-a".'
+            )
+        out[str(name)] = path
+    return out

@@ -43,9 +43,12 @@ color = "#E69F00"
 
 # The layer with the subject's territory as each baseline rendering bounds it: one row per
 # rendering, its 'baseline' column naming the line layer. 'regions' (optional): a layer of
-# the subject's first-level regions, for breakdowns by region.
+# the subject's first-level regions, for breakdowns by region; 'communities' (optional): a
+# layer of its second-level units, for 'borderkit zones --breakdown community'.
 [territory]
 layer = "territory"
+# regions = "provinces"
+# communities = "communities"
 
 # The baseline renderings of the line (line layers in layers.json), the default first.
 # 'datum' (optional): the CRS of historical maps the line was drawn on, e.g. "EPSG:4284".
@@ -75,6 +78,13 @@ sources = "sources.json"
 components = "src/components.csv"
 sectors = "src/sectors.csv"
 figures = "figures.csv"
+
+# Archives of a monitor's dated control polygons (optional), by name: a folder, a glob or
+# one file with a date column. A component whose covers cell reads 'observed-net:NAME'
+# (or observed-gained / observed-held) is measured from the archive between its start and
+# end dates, so a monitor's published figures enter 'borderkit reconcile'.
+[observed]
+# monitor-a = "observed/monitor-a"
 """
 
 
@@ -257,7 +267,8 @@ def _check_layers(case: Case) -> list[str]:
         except (BorderkitError, OSError, ValueError) as exc:
             problems.append(f"{case.path('layers')}: layer {name!r}: {exc}")
     manifest = case.folder / MANIFEST
-    for layer in (*case.baselines, case.territory_layer, *([case.regions_layer] if case.regions_layer else [])):
+    named = (case.regions_layer, case.communities_layer)
+    for layer in (*case.baselines, case.territory_layer, *(x for x in named if x)):
         if layer not in known:
             problems.append(f"{manifest}: names layer {layer!r}, which layers.json does not list.")
     for line in case.baselines:

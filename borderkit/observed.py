@@ -26,6 +26,7 @@ its main function share the name, and Python would otherwise let the module shad
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import glob
 import os
@@ -59,12 +60,16 @@ __all__ = [
     "changes",
     "change_table",
     "region_labels",
+    "MEASURES",
+    "measure_period",
 ]
 
 #: ``every=`` values and the pandas period each stands for (weeks run Monday to Sunday).
 PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "year": "Y"}
 #: File endings read from a folder (others, such as a Shapefile's .dbf or a README, are skipped).
 GEODATA_ENDINGS = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet")
+#: What :func:`measure_period` can measure between two dates.
+MEASURES = ("net", "gained", "lost", "held")
 #: The region of the ground that falls in none of the given regions.
 OUTSIDE = "(outside the regions)"
 
@@ -718,6 +723,58 @@ def change_table(polygons: gpd.GeoDataFrame) -> pd.DataFrame:
     table["lost_km2"] = wide["lost"].to_numpy(dtype=float)
     table["net_km2"] = table["gained_km2"] - table["lost_km2"]
     return table.reset_index(drop=True)
+
+
+def measure_period(
+    series: gpd.GeoDataFrame, measure: str, start: str | dt.date, end: str | dt.date
+) -> tuple[float, shapely.Geometry]:
+    """Return one figure of an archive and the ground it measures: what a monitor's headline counts.
+
+    A published figure about observed data ("N km² taken in September") is one number of
+    this kind, so the account (``borderkit reconcile``) reads a component measured from an
+    archive through this function.
+
+    Parameters
+    ----------
+    series
+        :func:`states`: one row per date.
+    measure
+        ``"net"`` (gained minus lost between the dates), ``"gained"``, ``"lost"``, or
+        ``"held"`` (the ground held on ``end``; ``start`` is then only checked).
+    start, end
+        The period (within the archive's span); the state on a day is the latest map dated
+        on or before it.
+
+    Returns
+    -------
+    tuple
+        The geodesic area in km² (net may be negative), and the ground measured (the gained
+        ground for ``net`` and ``gained``, the lost ground for ``lost``, the ground held for
+        ``held``) in EPSG:4326.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> maps = states(gpd.GeoDataFrame({"date": ["2024-01-01", "2024-02-01"]},
+    ...                                geometry=[box(30, 50, 30.1, 50.1), box(30, 50, 30.2, 50.1)], crs=4326))
+    >>> round(measure_period(maps, "net", "2024-01-01", "2024-02-01")[0], 1)
+    79.7
+    """
+    if measure not in MEASURES:
+        raise UsageError(f"Unknown measure {measure!r}. Allowed: {', '.join(MEASURES)}.")
+    series = _as_lonlat(series)
+    days = [_day(d, "archive date") for d in series["date"]]
+    first, last = _between((start, end), min(days), max(days))
+    if measure == "held":
+        held = series.geometry.to_numpy()[bisect.bisect_right(sorted(days), last) - 1]  # states are in date order
+        return float(area(held)[0]), held
+    table = changes(series, between=(first, last), workers=1)
+    by_change = dict(zip(table["change"], table["area_km2"], strict=True))
+    ground = dict(zip(table["change"], table.geometry, strict=True))
+    if measure == "net":
+        return float(by_change["gained"] - by_change["lost"]), ground["gained"]
+    return float(by_change[measure]), ground[measure]
 
 
 # ---------------------------------------------------------------- all in one

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from borderkit.account import (
     Geometry,
     build_account,
 )
+from borderkit.archives import Measured, is_archive_ref, measure_components
 from borderkit.catalogue import (
     COMPONENT_COLUMNS,
     COMPONENT_OPTIONAL,
@@ -81,30 +82,39 @@ PRIOR_FLOOR_KM2 = 0.1
 
 
 # ----------------------------------------------------------------------------- tables -> account data
-def to_components(table: pd.DataFrame, load=None) -> list[Component]:
+def to_components(table: pd.DataFrame, load=None, archived: Mapping[str, Measured] | None = None) -> list[Component]:
     """Return :class:`~borderkit.account.Component` objects from a validated components table.
 
     A component is ``measured`` when it covers drawn features only (no sectors): its prior
-    range is then a measurement. ``load`` is the layer loader (default: the registry's).
+    range is then a measurement. A component measured from a monitor's archive
+    (``archived``, from :func:`borderkit.archives.measure_components`) has that
+    measurement as its range. ``load`` is the layer loader (default: the registry's).
     """
     if load is None:
         from borderkit.registry import load
-    return [
-        Component(
-            id=r["id"],
-            label=r["label"],
-            start=dt.date.fromisoformat(r["start"]),
-            end=dt.date.fromisoformat(r["end"]) if r["end"] else None,
-            claimant=r["claimant"],
-            holder=r["holder"],
-            kind=r["kind"],
-            prior_low_km2=float(r["prior_low_km2"]),
-            prior_high_km2=float(r["prior_high_km2"]) if r["prior_high_km2"] else math.inf,
-            part_of=r.get("part_of") or None,
-            measured=_measured(r["covers"], load),
+    archived = archived or {}
+    out = []
+    for _, r in table.iterrows():
+        low = float(r["prior_low_km2"])
+        high = float(r["prior_high_km2"]) if r["prior_high_km2"] else math.inf
+        if r["id"] in archived:
+            low = high = archived[r["id"]].area_km2
+        out.append(
+            Component(
+                id=r["id"],
+                label=r["label"],
+                start=dt.date.fromisoformat(r["start"]),
+                end=dt.date.fromisoformat(r["end"]) if r["end"] else None,
+                claimant=r["claimant"],
+                holder=r["holder"],
+                kind=r["kind"],
+                prior_low_km2=low,
+                prior_high_km2=high,
+                part_of=r.get("part_of") or None,
+                measured=r["id"] in archived or _measured(r["covers"], load),
+            )
         )
-        for _, r in table.iterrows()
-    ]
+    return out
 
 
 #: Words that name each unit in a quote (lower case; English, French, Russian and two Caucasus languages' forms).
@@ -133,7 +143,7 @@ def units_named(quote: str, unit: str) -> tuple[str, ...]:
 
 def _measured(covers: str, load) -> bool:
     """Whether a component covers drawn features only: some, and none of them a modelled sector."""
-    layers = {layer for layer, _ in parse_covers(covers)}
+    layers = {layer for layer, _ in parse_covers(covers) if not is_archive_ref(layer)}
     return bool(layers) and not any(_is_modelled(layer, load) for layer in layers)
 
 
@@ -167,6 +177,19 @@ def _is_modelled(layer: str, load) -> bool:
     return kinds == {"sector"}
 
 
+def _layer_of(comp: pd.Series, layer: str, load) -> None:
+    """Check that a layer a component covers exists: else say which row of the components table names it."""
+    from borderkit.errors import UnknownLayerError
+
+    try:
+        load(layer)
+    except UnknownLayerError as exc:
+        raise InputError(
+            f"component {comp['id']!r} (components table row {int(comp.name) + 2}) covers {layer!r}, but: {exc} "
+            "Add the layer to the case's layers.json, or fix the covers cell."
+        ) from None
+
+
 def _pieces(
     components: pd.DataFrame, zones_by_sector, load, *, skip_missing: bool = False
 ) -> dict[str, tuple[list, list]]:
@@ -182,6 +205,9 @@ def _pieces(
     for _, comp in components.sort_values("start", kind="stable").iterrows():
         modelled, fixed = [], []
         for layer, fid in parse_covers(comp["covers"]):
+            if is_archive_ref(layer):
+                continue  # measured from a monitor's archive (borderkit.archives), not drawn
+            _layer_of(comp, layer, load)
             if not _is_modelled(layer, load):
                 fixed.append((f"{layer}:{fid}", _feature(layer, fid, load, comp["id"]).geometry))
             elif fid in zones_by_sector.index:
@@ -211,7 +237,12 @@ def _latitude(geoms: Sequence, areas: Sequence[float]) -> float | None:
 
 
 def component_geometry(
-    components: pd.DataFrame, model, *, renderings: Sequence[str] = (), load=None
+    components: pd.DataFrame,
+    model,
+    *,
+    renderings: Sequence[str] = (),
+    load=None,
+    archived: Mapping[str, Measured] | None = None,
 ) -> dict[str, Geometry]:
     """Measure what the mechanisms need from each component's geometry.
 
@@ -221,11 +252,14 @@ def component_geometry(
         Validated components table.
     model
         :class:`~borderkit.model.AreaModel`: its zones on the default baseline, and on each
-        name in ``renderings``.
+        name in ``renderings``; None for a case whose components cover no sectors.
     renderings
         Other renderings of the line to measure the modelled zones against.
     load
         Layer loader (defaults to :func:`borderkit.registry.load`).
+    archived
+        Components measured from a monitor's archive
+        (:func:`borderkit.archives.measure_components`): their geometry comes from there.
     """
     from borderkit.measure import area
     from borderkit.registry import load as default_load
@@ -233,8 +267,12 @@ def component_geometry(
     load = load or default_load
     from borderkit.case import current
 
-    default = _pieces(components, model.zones(current().default_baseline).set_index("sector").geometry, load)
-    other = {name: _pieces(components, model.zones(name).set_index("sector").geometry, load) for name in renderings}
+    def zones_on(name: str) -> pd.Series:
+        none = pd.Series([], dtype=object)
+        return none if model is None else model.zones(name).set_index("sector").geometry
+
+    default = _pieces(components, zones_on(current().default_baseline), load)
+    other = {name: _pieces(components, zones_on(name), load) for name in renderings}
     out = {}
     for cid, (modelled, fixed) in default.items():
         geoms = [g for _, g in modelled + fixed]
@@ -249,6 +287,7 @@ def component_geometry(
             if base > 0:
                 ratios[name] = there / base
         out[cid] = Geometry(_latitude(geoms, areas), features, ratios)
+    out.update({cid: m.geometry for cid, m in (archived or {}).items()})
     for whole, parts in _parts_of(components).items():
         out[whole] = _combined([out[p] for p in parts])
     return out
@@ -295,7 +334,9 @@ def measure_priors(components: pd.DataFrame, sectors, baseline: tuple, *, load=N
     component covers no geometry at all. Low end: only sectors whose every dimension is
     reported, at the bottom of their range, their smallest parameter set (a sector with an
     unreported dimension may be as small as one position), plus fixed features at their
-    smallest rendering; never below :data:`PRIOR_FLOOR_KM2`.
+    smallest rendering; never below :data:`PRIOR_FLOOR_KM2`. Components measured from a
+    monitor's archive are left out: their range is that measurement
+    (:func:`borderkit.archives.measure_components`).
     """
     import shapely
 
@@ -316,6 +357,8 @@ def measure_priors(components: pd.DataFrame, sectors, baseline: tuple, *, load=N
 
     rows = []
     for cid, covers in zip(components["id"], components["covers"], strict=True):
+        if any(is_archive_ref(layer) for layer, _ in parse_covers(covers)):
+            continue  # its range is the archive's measurement, taken when the account is built
         refs_drawn = (ref.split(":", 1) for ref, _ in high[cid][1])
         spans = [_rendering_range(_feature(layer, fid, load, cid)) for layer, fid in refs_drawn]
         refs = {fid for _, fid in parse_covers(covers)}
@@ -372,15 +415,37 @@ def reconcile(
         Measure the zones against the other renderings of the line (the ``rendering``
         mechanism needs it; skipping it saves about a second).
     """
-    from borderkit.registry import area_model, baselines, components
+    from borderkit.case import current
+    from borderkit.registry import area_model, baselines, components, load
     from borderkit.registry import figures as bundled
 
     table = components()
     figures = bundled() if figures is None else figures
-    model = area_model()
-    others = baselines()[1:] if renderings else []  # the default rendering comes first
-    geometry = component_geometry(table, model, renderings=others)
-    return build_account(to_components(table), to_figures(figures), geometry, resamples=resamples, null=null, seed=seed)
+    archived = measure_components(table, where=str(current().path("components")))
+    model = area_model() if _covers_sectors(table, load) else None
+    others = baselines()[1:] if renderings and model is not None else []  # the default rendering comes first
+    geometry = component_geometry(table, model, renderings=others, archived=archived)
+    parts = to_components(table, archived=archived)
+    return build_account(parts, to_figures(figures), geometry, resamples=resamples, null=null, seed=seed)
+
+
+def _covers_sectors(components: pd.DataFrame, load) -> bool:
+    """Return whether any component covers a modelled sector (only then is the zone model built)."""
+    refs = (layer for _, row in components.iterrows() for layer, _ in parse_covers(row["covers"]))
+    seen = set()
+    for layer in refs:
+        if layer in seen or is_archive_ref(layer):
+            continue
+        seen.add(layer)
+        if layer in _layer_names() and _is_modelled(layer, load):
+            return True
+    return False
+
+
+def _layer_names() -> set[str]:
+    from borderkit.registry import layers
+
+    return set(layers())
 
 
 # ----------------------------------------------------------------------------- output
@@ -748,7 +813,8 @@ def render(account: Account, figures: pd.DataFrame, fmt: str, *, band: pd.DataFr
     how = (
         f"Intervals: each figure left out in turn, and {account.resamples} resamplings of the figures "
         f"(seed {account.seed}). z: the figure's distance from the account in its own standard units "
-        "(its precision, from its wording); an outlier is beyond ±2. Priors: the modelled geometry, weak."
+        "(its precision, from its wording); an outlier is beyond ±2. Priors: the modelled geometry, weak; "
+        "a measurement (a drawn feature, a monitor's archive), tight."
     )
     parts = _markdown(account, figures, tables, how) if fmt == "markdown" else _text(account, figures, tables, how)
     if band is not None:

@@ -253,7 +253,7 @@ def prepare_layers(
     out = {}
     for name, gdf in frames.items():
         gdf = _to_lonlat(gdf, name)
-        if name in ("countries", "provinces", "communities"):
+        if name in _coverages():
             gdf, change = simplify_coverage(gdf, tolerance_m)
             if change:
                 report.simplification.append({"layer": name, **change})
@@ -274,6 +274,14 @@ def prepare_layers(
 
 
 # ---------------------------------------------------------------- styling
+def _coverages() -> set[str]:
+    """Return the layers that tile the ground (countries, the case's regions and communities): simplified as one."""
+    from borderkit.case import current
+
+    case = current()
+    return {"countries", *(x for x in (case.regions_layer, case.communities_layer) if x)}
+
+
 def party_colour(code: str | None) -> str:
     """Return a party's colour from the active case's manifest (grey for a code it does not name)."""
     from borderkit.case import current
@@ -438,10 +446,28 @@ def _event_style(feature: Mapping) -> dict:
     return {"fillColor": colour, "color": "#333", "radius": 5}
 
 
-def _add_layer(gdf: gpd.GeoDataFrame, *, name: str, m: Any, label: str | None = None, show: bool = True) -> Any:
-    """Draw one prepared (escaped) layer as its own FeatureGroup; return its GeoJson layer."""
+def _add_layer(
+    gdf: gpd.GeoDataFrame, *, name: str, m: Any, label: str | None = None, show: bool = True,
+    vector_tiles: bool | None = None,
+) -> Any:  # fmt: skip
+    """Draw one prepared (escaped) layer as its own FeatureGroup; return its GeoJson layer.
+
+    A large layer (or any, with ``vector_tiles=True``) is drawn as client-side vector tiles
+    instead, see :mod:`borderkit.vectortiles`.
+    """
+    from borderkit.vectortiles import vector_tile_layer, wants_vector_tiles
+
     folium = _folium()
     group = folium.FeatureGroup(name=_label(name, label), show=show)
+    if wants_vector_tiles(gdf, vector_tiles):
+        fields = _fields(gdf)
+        labels = [_ALIASES.get(f, f) for f in fields]
+        colour = PALETTE.get("place" if name == "places" else "user")
+        tiles = vector_tile_layer(gdf, fields=fields, labels=labels, style=_style(name, {}),
+                                  point_style={"color": colour, "fillColor": colour}, name=name)  # fmt: skip
+        tiles.add_to(group)
+        group.add_to(m)
+        return tiles
     points = gdf.geom_type.isin(["Point", "MultiPoint"]).all()
     kwargs: dict[str, Any] = {"name": escape_text(name)}
     if points:
@@ -459,18 +485,21 @@ def _add_layer(gdf: gpd.GeoDataFrame, *, name: str, m: Any, label: str | None = 
 
 
 def explore_layers(
-    gdf: gpd.GeoDataFrame, *, name: str, m: Any = None, label: str | None = None, tolerance_m: float = 0.0
-) -> Any:
+    gdf: gpd.GeoDataFrame, *, name: str, m: Any = None, label: str | None = None, tolerance_m: float = 0.0,
+    vector_tiles: bool | None = None,
+) -> Any:  # fmt: skip
     """Draw any GeoDataFrame onto a folium map (escaped, sourced popups); return the map.
 
     This is the free function notebooks call to add their own data to a borderkit map.
     ``name``, ``label`` and the data are shown as text, never run as HTML or template.
+    ``vector_tiles``: None draws a large layer as client-side vector tiles (above
+    :data:`borderkit.vectortiles.VECTOR_TILE_MIN_VERTICES` vertices); True or False forces it.
     """
     m = m if m is not None else new_map()
     from borderkit.registry import sources
 
     prepared = prepare_layers({name: gdf}, tolerance_m=tolerance_m, sources=sources(), report=MapReport())
-    _add_layer(prepared[name], name=name, m=m, label=label)
+    _add_layer(prepared[name], name=name, m=m, label=label, vector_tiles=vector_tiles)
     _controls_last(m)  # a plain folium.Map given as ``m`` does not do it itself
     return m
 
@@ -908,7 +937,7 @@ def build_map(
     overlays: Iterable[Mapping] = (),
     labels: gpd.GeoDataFrame | None = None,
     layer_labels: Mapping[str, str] | None = None,
-    hidden: Iterable[str] = ("provinces", "communities"),
+    hidden: Iterable[str] | None = None,
     parties: Mapping[str, str] | None = None,
 ) -> tuple[Any, MapReport]:
     """Build the borderkit map from layer frames (already filtered to ``date`` if given).
@@ -918,8 +947,9 @@ def build_map(
     images (``name``, RGBA ``image``, lon/lat ``bounds``) such as hillshade and viewshed.
     ``labels`` are places named without a click (``name``, ``rank``: 0 is the most
     important, kept when labels collide); ``layer_labels`` give layers their words in the
-    legend and layer control; ``hidden`` layers start switched off (e.g. the other
-    renderings of the line); ``parties`` names the countries by ISO code in the legend.
+    legend and layer control; ``hidden`` layers start switched off (default: the case's
+    regions and communities; the map command adds the other renderings of the line);
+    ``parties`` names the countries by ISO code in the legend.
 
     Every string given (frame names, property values, attributions, summary, overlay
     names, labels, ``date``) is untrusted: it is shown as text and never runs as HTML or template.
@@ -927,7 +957,8 @@ def build_map(
     if basemap not in BASEMAPS:
         raise UsageError(f"Unknown basemap {basemap!r}. Allowed: {', '.join(BASEMAPS)}.")
     folium = _folium()
-    attributions, hidden, layer_labels = list(attributions), set(hidden), dict(layer_labels or {})
+    hidden = _coverages() - {"countries"} if hidden is None else set(hidden)
+    attributions, layer_labels = list(attributions), dict(layer_labels or {})
     report = MapReport(
         layers=list(frames),
         frames=dict(frames),
@@ -1066,7 +1097,7 @@ def make_map(
         overlays=overlays,
         labels=default_labels() if "places" in frames or "events" in frames else None,
         layer_labels={"zones": zone_label(components())} if "zones" in frames else {},
-        hidden=("provinces", "communities", *baselines()[1:]),  # one rendering of the line; others on request
+        hidden=(*_coverages() - {"countries"}, *baselines()[1:]),  # one rendering of the line; others on request
         parties=party_names(),
     )
     report.notes = [*notes, *report.notes]

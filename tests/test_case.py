@@ -191,3 +191,89 @@ def test_the_new_case_measures_an_observed_archive_and_draws_a_map(cli, new_case
     assert drawn.exit_code == 0, drawn.output
     page = out.read_text()
     assert "AAA (de jure territory)" in page and '<meta name="borderkit:case" content="second-case">' in page
+
+
+def _monitor_archives(folder, territory):
+    """Write two monitors' archives of the same advance (they draw the front differently); return what each holds."""
+    import geopandas as gpd
+
+    west, south, east, north = territory.bounds
+    reach = {"a": {"2024-01-01": 0.10, "2024-02-01": 0.20, "2024-03-01": 0.26, "2024-04-01": 0.27},
+             "b": {"2024-01-01": 0.10, "2024-02-01": 0.24, "2024-03-01": 0.26, "2024-04-01": 0.27}}  # fmt: skip
+    held = {}
+    for monitor, days in reach.items():
+        (folder / monitor).mkdir(parents=True)
+        for day, share in days.items():
+            ground = shapely.intersection(territory, shapely.box(east - share * (east - west), south, east, north))
+            held[monitor, day] = ground
+            frame = gpd.GeoDataFrame({"date": [day]}, geometry=[ground], crs=4326)
+            frame.to_file(folder / monitor / f"{day.replace('-', '')}.geojson")
+    return held
+
+
+def _gained_km2(held, monitor, start, end) -> float:
+    """Ground held at the end and not at the start, measured with pyproj.Geod (independent of borderkit)."""
+    return geod_km2(shapely.difference(held[monitor, end], held[monitor, start]))
+
+
+FIGURE_HEADER = ("id,value,value_high,unit,qualifier,scope,date,date_precision,who,components,precision,repeats,"
+                 "supersedes,source,address,quote,evidence,note,against")  # fmt: skip
+
+
+def test_a_monitors_figures_enter_the_account_and_a_mismatch_is_explained(cli, new_case):
+    """'N km² taken in January' is a figure on a component measured from an archive.
+
+    Figures that miss it are outliers, explained by another monitor's maps and other dates.
+    """
+    territory = shapely.union_all(borderkit.load("countries").set_index("id").loc[["armenia"]].geometry.to_numpy())
+    held = _monitor_archives(new_case / "observed", territory)
+    manifest = new_case / "case.toml"
+    archives = '[observed]\nmonitor-a = "observed/a"\nmonitor-b = "observed/b"\n'
+    manifest.write_text(manifest.read_text().replace("[observed]\n", archives))
+    (new_case / "src").mkdir(exist_ok=True)
+    (new_case / "src" / "components.csv").write_text(
+        "id,label,claimant,holder,kind,start,end,covers,prior_low_km2,prior_high_km2,prior_basis,part_of\n"
+        "jan-2024,Land taken in January 2024,AAA,BBB,episode,2024-01-01,,"
+        "observed-net:monitor-a@2024-01-01/2024-02-01,0.1,,Measured from monitor A's archive,\n"
+    )
+    jan_a = _gained_km2(held, "a", "2024-01-01", "2024-02-01")
+    jan_b = _gained_km2(held, "b", "2024-01-01", "2024-02-01")
+    feb_a = _gained_km2(held, "a", "2024-02-01", "2024-03-01")
+    rows = [
+        f"monitor-jan,{jan_a:.0f},,km2,about,,2024-02-02,,Monitor A,jan-2024,,,,a,https://example.org/a,"
+        f'"About {jan_a:.0f} square kilometres were taken in January.",,,',
+        f"rival-jan,{jan_b:.0f},,km2,about,,2024-02-03,,Monitor B,jan-2024,,,,b,https://example.org/b,"
+        f'"Our maps show {jan_b:.0f} square kilometres taken in January.",,,',
+        f"late-jan,{feb_a:.0f},,km2,about,,2024-03-02,,A newspaper,jan-2024,,,,c,https://example.org/c,"
+        f'"{feb_a:.0f} square kilometres were taken in January, the monitor says.",,,',
+    ]
+    (new_case / "figures.csv").write_text("\n".join([FIGURE_HEADER, *rows]) + "\n")
+    checked = cli("case", "check", new_case)
+    assert checked.exit_code == 0, checked.output
+    result = cli("--case", new_case, "reconcile", "--format", "json", "--null", "20", "--resamples", "20")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    (component,) = doc["components"]
+    assert component["area_km2"] == pytest.approx(jan_a, rel=1e-3)  # the measurement binds: no figure moves it
+    figures = {f["id"]: f for f in doc["figures"]}
+    assert figures["monitor-jan"]["status"] == "fits"
+    for fid, mechanism, value, words in (("rival-jan", "rendering", jan_b, "monitor-b"),
+                                         ("late-jan", "other-dates", feb_a, "the period after")):  # fmt: skip
+        assert figures[fid]["status"] == "outlier", figures[fid]
+        found = {e["mechanism"]: e for e in figures[fid]["explanations"]}
+        assert mechanism in found, figures[fid]["explanations"]
+        assert found[mechanism]["value_km2"] == pytest.approx(value, rel=1e-3) and words in found[mechanism]["detail"]
+
+
+def test_a_component_naming_an_unknown_archive_names_its_row(cli, new_case):
+    (new_case / "src").mkdir(exist_ok=True)
+    (new_case / "src" / "components.csv").write_text(
+        "id,label,claimant,holder,kind,start,end,covers,prior_low_km2,prior_high_km2,prior_basis,part_of\n"
+        "jan-2024,Land taken in January 2024,AAA,BBB,episode,2024-01-01,,observed-net:nobody,0.1,,x,\n"
+    )
+    (new_case / "figures.csv").write_text(
+        FIGURE_HEADER + '\nf,5,,km2,about,,2024-02-02,,A,jan-2024,,,,a,https://example.org,"5 square km",,,\n'
+    )
+    result = cli("--case", new_case, "reconcile", "--samples", "0")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "row 2 (jan-2024)" in result.output and "'nobody'" in result.output and "[observed]" in result.output

@@ -95,7 +95,7 @@ def reconcile_cmd(
     figures_path = figures_path or estimates_path  # --estimates: the old name, kept for scripts
     guard_outputs({"-o": output, "--probability-raster": probability_raster}, inputs=[figures_path])
     from borderkit.reconcile import document, reconcile, render, validate_figures
-    from borderkit.registry import components, figures, load
+    from borderkit.registry import components, figures, layers, load
 
     if figures_path:
         from borderkit.errors import InputError, UsageError
@@ -114,6 +114,17 @@ def reconcile_cmd(
         table = figures()
     if samples and fmt in ("json", "csv") and not probability_raster:
         info("note: the Monte Carlo band is shown in --format table/markdown only; skipped.")
+        samples = 0
+    if samples and "sectors" not in layers():
+        if probability_raster:
+            from borderkit.errors import DataIntegrityError
+
+            raise DataIntegrityError(
+                "--probability-raster maps the modelled zones, and this case has no 'sectors' layer. Add one "
+                "(and src/sectors.csv), or leave the option out."
+            )
+        info("note: this case has no sectors, so there are no modelled zones to sample; the Monte Carlo is skipped "
+             "and the account's own intervals stand.")  # fmt: skip
         samples = 0
     if samples:  # refuse an impossible run now, not after building the account
         from borderkit.montecarlo import check_samples

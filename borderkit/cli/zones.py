@@ -33,18 +33,19 @@ SECTORS_LAYER = (
 )
 
 
-def _regions(layer: str | None, what: str):
-    """Return the subject's rows of a regions layer (``layer``: a layer name, or None for the case's regions)."""
+def _regions(level: str, what: str):
+    """Return the subject's rows of the case's ``regions`` or ``communities`` layer (case.toml [territory])."""
     from borderkit.case import current
     from borderkit.registry import require
 
     case = current()
-    name = layer or case.regions_layer
+    name = case.regions_layer if level == "regions" else case.communities_layer
     if name is None:
+        words = "first-level regions" if level == "regions" else "second-level units (communities, municipalities)"
         raise DataIntegrityError(
-            f"This case names no regions layer, which {what} needs. Add a polygon layer of the subject's first-level "
-            f"regions (columns name and country, the subject's ISO code {case.subject.code!r}) and name it in "
-            'case.toml: [territory] regions = "LAYER".'
+            f"This case names no {level} layer, which {what} needs. Add a polygon layer of the subject's {words} "
+            f"(columns name and country, the subject's ISO code {case.subject.code!r}) and name it in "
+            f'case.toml: [territory] {level} = "LAYER".'
         )
     units = require(name, needed_by=what, add=f"a polygon layer of the subject's {name} (columns name, country)")
     return units[units["country"] == case.subject.code]
@@ -151,7 +152,7 @@ def zones_cmd(on, baseline, raw, check, breakdown, fmt, output, precision, seque
     if breakdown:
         from borderkit.zones import breakdown as split_by
 
-        units = _regions(None if breakdown == "province" else "communities", f"'--breakdown {breakdown}'")
+        units = _regions("regions" if breakdown == "province" else "communities", f"'--breakdown {breakdown}'")
         table = split_by(union, units, fill_gaps=breakdown == "province")
         table.insert(0, breakdown, table.pop("name"))
     else:
@@ -213,7 +214,7 @@ def timeline_cmd(baseline, raw, fmt, png, output, precision, observed_sources, *
 
     baseline = baseline or current().default_baseline
     frame, notes = _frames(baseline, raw)
-    provinces = _regions(None, "the timeline by region") if current().regions_layer else None
+    provinces = _regions("regions", "the timeline by region") if current().regions_layer else None
     table = timeline(frame, provinces=provinces)
     table.columns = [c.replace("area_km2_", "") for c in table.columns]
     what = "raw zones (the prior)" if raw else "calibrated zones"
