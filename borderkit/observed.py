@@ -62,6 +62,7 @@ __all__ = [
     "region_labels",
     "MEASURES",
     "measure_period",
+    "successive",
 ]
 
 #: ``every=`` values and the pandas period each stands for (weeks run Monday to Sunday).
@@ -423,6 +424,48 @@ def states(frame: gpd.GeoDataFrame, *, date_column: str = "date") -> gpd.GeoData
         geometry=merged,
         crs=4326,
     )
+
+
+def successive(series: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return each map as a state that lasts until the next one: what a map's time slider shows.
+
+    A monitor's archive gives no end dates: the ground on a map holds until the next map
+    replaces it. So each state starts on its date and ends the day before the next map's
+    (the last map's end is None: open, up to whatever date the caller's axis ends on).
+
+    Parameters
+    ----------
+    series
+        :func:`states`: one row per date.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``date``, ``start`` and ``end`` (ISO strings; ``end`` None on the last row),
+        ``area_km2`` (geodesic) and the ground, in EPSG:4326.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> maps = gpd.GeoDataFrame({"date": ["2024-01-01", "2024-01-10"]}, geometry=[box(30, 50, 31, 51)] * 2, crs=4326)
+    >>> successive(states(maps))[["start", "end"]].to_dict("records")
+    [{'start': '2024-01-01', 'end': '2024-01-09'}, {'start': '2024-01-10', 'end': None}]
+    """
+    series = _as_lonlat(series)
+    days = [_day(d, "archive date") for d in series["date"]]
+    ends: list[str | None] = [(d - dt.timedelta(days=1)).isoformat() for d in days[1:]]
+    out = gpd.GeoDataFrame(
+        {
+            "date": [d.isoformat() for d in days],
+            "start": [d.isoformat() for d in days],
+            "end": pd.Series([*ends, None], dtype=object),
+        },
+        geometry=series.geometry.to_numpy(),
+        crs=4326,
+    )
+    out.insert(3, "area_km2", area(out.geometry.to_numpy()))
+    return out
 
 
 def _union(geoms: list[shapely.Geometry]) -> shapely.Geometry:

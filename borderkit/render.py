@@ -66,6 +66,7 @@ PALETTE = {
     "event": "#D55E00",
     "road": "#7F7F7F",
     "user": "#009E73",
+    "observed": "#882255",
 }
 EVENT_COLOURS = {
     "incursion": "#D55E00",
@@ -327,6 +328,8 @@ def _style(name: str, props: Mapping) -> dict:
             "fillOpacity": 1,
             "className": "bk-hatch-zone",
         }
+    if name == "observed":  # a monitor's map of the ground held: one state at a time on the slider
+        return {"color": PALETTE["observed"], "weight": 1.5, "fillColor": PALETTE["observed"], "fillOpacity": 0.35}
     if name == "lakes":
         return {"color": PALETTE["lake"], "weight": 0.8, "fillColor": PALETTE["lake"], "fillOpacity": 0.6}
     rank = baseline_rank(name)
@@ -356,6 +359,7 @@ _LABELS = {
     "events": "Reported events",
     "provinces": "Provinces",
     "communities": "Communities",
+    "observed": "Ground held on the monitor's maps (each map until the next)",
 }
 
 
@@ -1066,20 +1070,23 @@ def make_map(
     dem: str | None = None,
     m: Any = None,
     add_options: Mapping[str, Any] | None = None,
+    observed: gpd.GeoDataFrame | None = None,
 ) -> tuple[Any, MapReport]:
     """Gather the data (bundled layers, zones, user layers, DEM overlays) and build the map.
 
     The one call behind ``borderkit map`` and :func:`explore`. ``add`` are the user's
     layer files (``-``: GeoJSON text in ``add_options["stdin_text"]``), read with
-    ``add_options`` (see :func:`borderkit.mapdata.load_user_layer`). Labels, the zones'
-    words and the renderings of the line shown at first come from the case's data.
+    ``add_options`` (see :func:`borderkit.mapdata.load_user_layer`). ``observed`` is a
+    monitor's archive (:func:`borderkit.observed.read_archive`), drawn on the time slider
+    one map at a time. Labels, the zones' words and the renderings of the line shown at
+    first come from the case's data.
     """
     from borderkit.mapdata import default_labels, map_frames, party_names, terrain_overlays, user_layers, zone_label
     from borderkit.registry import baselines, components, sources
 
     notes: list[str] = []
     user, credits = user_layers(add, **(add_options or {}), notes=notes)  # first: a bad file fails fast
-    frames, attributions, summary = map_frames(layers=layers, date=date, samples=samples, seed=seed)
+    frames, attributions, summary = map_frames(layers=layers, date=date, samples=samples, seed=seed, observed=observed)
     frames, attributions = {**frames, **user}, [*attributions, *credits]
     overlays = []
     if dem:
@@ -1111,15 +1118,19 @@ def explore(
     date: str | None = None,
     basemap: str = "osm",
     tolerance_m: float = 50.0,
+    observed: gpd.GeoDataFrame | None = None,
 ) -> Any:
     """Return a folium.Map of the bundled layers, for notebooks (draws onto ``m`` if given).
+
+    ``observed``: a monitor's archive (:func:`borderkit.observed.read_archive`'s first
+    value), drawn on the time slider one map at a time.
 
     Examples
     --------
     >>> import borderkit
     >>> m = borderkit.explore(["countries", "zones"], basemap="none")  # doctest: +SKIP
     """
-    built, _ = make_map(layers=layers, date=date, basemap=basemap, tolerance_m=tolerance_m, m=m)
+    built, _ = make_map(layers=layers, date=date, basemap=basemap, tolerance_m=tolerance_m, m=m, observed=observed)
     return built
 
 

@@ -266,6 +266,62 @@ def test_default_map_follows_the_slider(browser, default_map, where):
     browser.save_screenshot(str(IMG / f"map-{where}.png"))
 
 
+OBSERVED_JS = """
+var slider = Object.values(window).find(v => v && L.TimelineSliderControl && v instanceof L.TimelineSliderControl);
+var where = arguments[0];
+slider.setTime(where === 'start' ? slider.start : where === 'end' ? slider.end : (slider.start + slider.end) / 2);
+var shown = [];
+slider.timelines.forEach(function (tl) {
+  tl.getLayers().forEach(function (l) {
+    var p = l.feature.properties;
+    if (p.start !== undefined && p.extent === undefined && p.type === undefined && l._path && l._path.isConnected)
+      shown.push(p.date);
+  });
+});
+return {time: new Date(slider.time).toISOString().slice(0, 10), shown: shown};"""
+
+#: A monitor's maps of the ground held: dated, no end dates (each holds until the next).
+ARCHIVE_DATES = ("2021-06-01", "2022-01-01", "2023-06-01", "2024-06-01")
+
+
+@pytest.fixture(scope="module")
+def observed_map(tmp_path_factory):
+    """The default map with a monitor's archive over the subject's east: four maps of a growing strip."""
+    import geopandas as gpd
+    import shapely
+    from click.testing import CliRunner
+
+    import borderkit
+    from borderkit.cli.main import main
+
+    folder = tmp_path_factory.mktemp("observed")
+    land = borderkit.load("countries").set_index("id").geometry["armenia"]
+    west, south, east, north = land.bounds
+    for i, day in enumerate(ARCHIVE_DATES):
+        ground = shapely.intersection(land, shapely.box(east - 0.05 * (i + 1) * (east - west), south, east, north))
+        gpd.GeoDataFrame(geometry=[ground], crs=4326).to_file(folder / f"held-{day}.geojson")  # date in the name
+    out = folder / "map.html"
+    result = CliRunner().invoke(main, ["map", "-o", str(out), "--offline", "--samples", "0", "--observed", str(folder)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_an_observed_series_is_drawn_one_map_at_a_time(browser, observed_map, where):
+    """A series without end dates shows, on each slider date, the latest map dated on or before it, and only it."""
+    browser.set_window_size(1400, 900)
+    assert _load(browser, observed_map) == []
+    state = browser.execute_script(OBSERVED_JS, where)
+    browser.execute_script("return new Promise(r => setTimeout(r, 300))")
+    before = [d for d in ARCHIVE_DATES if d <= state["time"]]
+    assert state["shown"] == ([max(before)] if before else []), state
+    if where != "start":
+        assert state["shown"], state  # the middle and the end fall after the first map
+    assert _severe(browser) == []
+    IMG.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(IMG / f"map-observed-{where}.png"))
+
+
 def _severe(browser):
     return [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
 

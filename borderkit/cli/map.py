@@ -131,6 +131,20 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     default=None,
     help="DEM GeoTIFF: adds a hillshade and the viewshed of the reported positions.",
 )
+@click.option(
+    "--observed",
+    "observed_sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="A monitor's dated control polygons (folder, quoted glob or file; repeatable): drawn on the time slider, "
+    "each map until the next. Dates as in 'borderkit observed'.",
+)
+@click.option(
+    "--date-column",
+    default="date",
+    show_default=True,
+    help="With --observed: the property holding each map's date (else the date in the file name).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing file that borderkit did not write.")
 def map_cmd(
     output,
@@ -152,6 +166,8 @@ def map_cmd(
     samples,
     seed,
     dem,
+    observed_sources,
+    date_column,
     overwrite,
 ):
     """Write an interactive map of the bundled layers, modelled zones and events.
@@ -167,6 +183,7 @@ def map_cmd(
     $ borderkit map --print map.pdf                   # a print map (PDF, SVG or PNG by extension)
     $ borderkit map --add my_positions.geojson --basemap osm
     $ cat positions.geojson | borderkit map --add - --crs EPSG:32638
+    $ borderkit map --observed 'archive/*.geojson'        # a monitor's maps on the slider
     """
     from borderkit.cli.helpers import guard_outputs
     from borderkit.errors import UsageError
@@ -201,7 +218,14 @@ def map_cmd(
     from borderkit.io import read_stdin_text
 
     stdin_text = read_stdin_text() if "-" in add else None
+    series = None
+    if observed_sources:
+        from borderkit.observed import read_archive
+
+        series, more = read_archive(list(observed_sources), date_column=date_column, crs=crs, fix=fix)
+        notes_to_stderr(more)
     m, report = make_map(
+        observed=series,
         layers=names,
         date=date,
         add=add,
