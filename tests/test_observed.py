@@ -429,3 +429,46 @@ def test_cli_errors_exit_codes_and_no_traceback(archive, cli, tmp_path):
     result = cli("observed", folder, "-o", target)
     assert result.exit_code == 2 and "never overwrites its input" in result.output
     assert target.read_bytes() == before
+
+
+# ---------------------------------------------------------------- one figure of an archive, and the map's states
+
+
+def test_measure_period_matches_geod(archive):
+    """What the account reads from an archive: net, gained, lost, held, against Geod on the true maps."""
+    from borderkit.observed import measure_period, states
+
+    folder, _, series = archive
+    read = states(borderkit.observed(folder).polygons.assign(date=lambda f: f["date"]))
+    days = [d for d, _ in series]
+    start, end = days[3], days[17]
+    gained, lost = expected_change(series, start, end)
+    for measure, truth in (("gained", gained), ("lost", lost), ("net", gained - lost),
+                           ("held", geod_km2(state_on(series, end)))):  # fmt: skip
+        value, ground = measure_period(read, measure, start, end)
+        assert value == pytest.approx(truth, rel=1e-3, abs=1e-3), measure
+        assert ground.is_empty or ground.is_valid
+    with pytest.raises(borderkit.errors.UsageError, match="outside the archive"):
+        measure_period(read, "net", "1999-01-01", end)
+
+
+def test_successive_states_hold_until_the_next_map(archive):
+    import datetime as dt
+
+    from borderkit.observed import states, successive
+
+    folder, _, series = archive
+    shown = successive(states(borderkit.observed(folder).polygons))
+    days = [d for d, _ in series]
+    assert list(shown["start"]) == [d.isoformat() for d in days]
+    nexts = [(d - dt.timedelta(days=1)).isoformat() for d in days[1:]]
+    assert list(shown["end"][:-1]) == nexts and shown["end"].iloc[-1] is None
+    assert shown["area_km2"].to_numpy() == pytest.approx([geod_km2(g) for _, g in series], rel=1e-6)
+
+
+def test_the_table_footer_names_the_maps_it_measured(archive, cli):
+    folder, _, series = archive
+    result = cli("observed", folder, "--every", "month")
+    assert result.exit_code == 0, result.output
+    tail = " ".join(result.output.split())
+    assert f"Maps: {folder} ({len(series)} files, {series[0][0]} to {series[-1][0]})" in tail

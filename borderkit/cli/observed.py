@@ -119,6 +119,16 @@ def _footer(every: str | None, between: tuple | None, territory: str | None, wit
     return lines
 
 
+def _read_line(sources: tuple[str, ...], files: int, table: Any) -> str:
+    """Return the footer line naming the archive measured: the monitor's maps, whose they are, their span."""
+    dates = table["date"] if "date" in table else [*table["period_start"], *table["period_end"]]
+    span = f", {min(dates)} to {max(dates)}" if len(dates) else ""
+    return (
+        f"Maps: {', '.join(map(str, sources))} ({files} file{'' if files == 1 else 's'}{span}): the monitor's "
+        "control polygons as given; cite the monitor with the figures."
+    )
+
+
 def run_observed(
     sources: tuple[str, ...],
     *,
@@ -137,13 +147,14 @@ def run_observed(
     from borderkit.observed import archive_files, observed
 
     _refuse_model_options(png, raw)
-    inputs = [str(p) for p in archive_files(sources)]
-    inputs += [p for p in (options.get("territory"), options.get("within")) if p]
+    maps = [str(p) for p in archive_files(sources)]
+    inputs = [*maps, *(p for p in (options.get("territory"), options.get("within")) if p)]
     guard_outputs({"-o": output}, inputs=inputs)
     chosen = output_format(output, fmt, (*TABLE_FORMATS, *VECTOR_OUTPUTS))
     result = observed(list(sources), **options)
     _notes(result.notes)
     footer = _footer(options["every"], options["between"], options["territory"], options["within"])
+    footer.append(_read_line(sources, len(maps), result.table))
     if chosen in VECTOR_OUTPUTS:
         method = "geodesic area on the WGS84 ellipsoid of the union of each date's polygons" + (
             "; gained/lost: difference polygons between the maps in force on period_start and period_end"
