@@ -246,6 +246,7 @@ def check(folder: str | os.PathLike[str]) -> list[str]:
     try:
         use_case(case.folder)
         problems += _check_layers(case)
+        problems += _check_archives(case)
         problems += _check_tables(case)
     finally:
         use_case(previous)
@@ -276,6 +277,21 @@ def _check_layers(case: Case) -> list[str]:
             problems.append(f"{manifest}: baseline {line!r} is a {known[line]['kind']} layer, not a line layer.")
     if case.territory_layer in known and not problems:
         problems += _check_territory(case)
+    return problems
+
+
+def _check_archives(case: Case) -> list[str]:
+    """Check that each archive the manifest names ([observed]) has maps to read."""
+    from borderkit.errors import BorderkitError
+    from borderkit.observed import archive_files
+
+    problems = []
+    for name in case.observed:
+        try:
+            if not archive_files(case.observed_source(name)):
+                raise BorderkitError("no map files there")
+        except BorderkitError as exc:
+            problems.append(f"{case.folder / MANIFEST} [observed] {name}: {exc}")
     return problems
 
 

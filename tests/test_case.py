@@ -114,6 +114,9 @@ def test_a_command_that_needs_a_missing_layer_names_it(cli, new_case, argv, laye
         (lambda t: t.replace("bbox = [", "bbox = [200, "), "bbox"),
         (lambda t: t.replace('layer = "territory"', 'layer = "nowhere"'), "names layer 'nowhere'"),
         (lambda t: t + "\n[[[", "not valid TOML"),
+        (lambda t: t.replace("[observed]\n", '[observed]\nmonitor = "maps"\n'), "[observed] monitor: No such file"),
+        (lambda t: t.replace("[observed]\n", '[observed]\n"Bad Name" = "maps"\n'), "lower-case name"),
+        (lambda t: t.replace("# communities = ", "communities = "), "names layer 'communities'"),
     ],
 )
 def test_check_names_the_file_and_the_setting(cli, new_case, edit, says):
