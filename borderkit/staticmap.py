@@ -177,15 +177,20 @@ def _locator(fig, ax, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
 
 
 # ---------------------------------------------------------------- the page
-def _headline_text(summary: Mapping) -> list[tuple[str, dict]]:
-    """Return the headline as (text, style) lines: the account on the date, then the figures to that date."""
+Line = tuple[str, dict]
+#: Where the side panel's columns start (figure fractions): the account spans both, the figures flow through them.
+_COLUMNS = (0.6, 0.8)
+
+
+def _headline_text(summary: Mapping) -> tuple[list[Line], list[list[Line]]]:
+    """Return the headline: the account on the date as (text, style) lines, and each figure to that date as lines."""
     from borderkit.mapdata import state_on
 
     if not summary:
-        return []
+        return [], []
     on = str(summary["date"])
     state = state_on(summary, on)
-    lines: list[tuple[str, dict]] = [(f"The account on {on}", {"fontsize": 10, "fontweight": "bold"})]
+    lines: list[Line] = [(f"The account on {on}", {"fontsize": 10, "fontweight": "bold"})]
     lines.append(("km² (interval), fitted to every published figure at once", {"fontsize": 6.5, "color": "#555"}))
     for row in [*state["totals"], *state["others"]]:
         value = f"{row['area_km2']:.1f} km² ({row['low_km2']:.1f}–{row['high_km2']:.1f})"
@@ -207,32 +212,63 @@ def _headline_text(summary: Mapping) -> list[tuple[str, dict]]:
     lines.append(
         (f"Published figures to {on} (repeats left out): scope, status", {"fontsize": 8, "fontweight": "bold"})
     )
-    for f in reversed(figures):
-        lines.append((f"{f['said']}, {_short(f['who'], 34)}, {f['date']}", {"fontsize": 6, "fontweight": "bold"}))
-        lines.append((f"    covers {_short(f['covers'], 60)}: {f['status']}", {"fontsize": 5.6, "color": "#444"}))
-    return lines
+    blocks = [
+        [
+            (f"{f['said']}, {f['date']}", {"fontsize": 6, "fontweight": "bold"}),
+            (f"  {_short(f['who'], 40)}", {"fontsize": 5.6, "color": "#222"}),
+            *(
+                (f"  {chunk}", {"fontsize": 5.6, "color": "#444"})
+                for chunk in _wrap_short(f"covers {f['covers']}: {f['status']}", 44, 2)
+            ),
+        ]  # fmt: skip
+        for f in reversed(figures)
+    ]
+    return lines, blocks
 
 
-def _side_panel(fig, lines: list[tuple[str, dict]], *, top: float, bottom: float) -> None:
-    """Write the headline lines down the right of the page between ``top`` and ``bottom`` (figure fractions).
+def _wrap_short(text: str, width: int, most: int) -> list[str]:
+    """Wrap text to ``width`` characters in at most ``most`` lines, the last cut short with an ellipsis."""
+    chunks = textwrap.wrap(text, width)
+    return chunks if len(chunks) <= most else [*chunks[: most - 1], _short(" ".join(chunks[most - 1 :]), width)]
 
-    Lines that do not fit are left out, with a line saying how many.
+
+def _side_panel(fig, headline: tuple[list[Line], list[list[Line]]], *, top: float, bottom: float) -> None:
+    """Write the headline down the right of the page between ``top`` and ``bottom`` (figure fractions).
+
+    The account spans the panel; the figures flow down two columns below it, each figure
+    kept whole. Figures that still do not fit are left out, with a line saying how many.
     """
+    lines, blocks = headline
     height = fig.get_figheight() * 72
+
+    def step(style: dict, leading: float = 1.25) -> float:
+        return float(style.get("fontsize", 7)) * leading / height
+
     y = top
-    for i, (text, style) in enumerate(lines):
-        step = style.get("fontsize", 7) * 1.25 / height
-        if y - step < bottom + 12 / height:
-            fig.text(0.6, y, f"… {len(lines) - i} more lines: see 'borderkit reconcile'", va="top", fontsize=6)
+    for text, style in lines:
+        fig.text(_COLUMNS[0], y, _plain(text), va="top", ha="left", **style)
+        y -= step(style)
+    floor = bottom + 8 / height
+    column, top_of_figures = 0, y
+    for i, block in enumerate(blocks):
+        need = sum(step(style, 1.15) for _, style in block) + 1.5 / height
+        if y - need < floor and column + 1 < len(_COLUMNS):
+            column, y = column + 1, top_of_figures
+        if y - need < floor:
+            fig.text(_COLUMNS[0], bottom + 7 / height, f"… {len(blocks) - i} more figures: see 'borderkit reconcile'",
+                     va="top", fontsize=6)  # fmt: skip
             return
-        fig.text(0.6, y, _plain(text), va="top", ha="left", **style)
-        y -= step
+        for text, style in block:
+            fig.text(_COLUMNS[column], y, _plain(text), va="top", ha="left", **style)
+            y -= step(style, 1.15)  # set tight: the figures are the panel's longest list
+        y -= 1.5 / height
 
 
 def _legend(ax, names: list[str], report) -> None:
     """Draw the legend with the web map's entries (:func:`borderkit.render.legend_entries`)."""
+    from matplotlib.colors import to_rgba
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Circle, Patch
 
     from borderkit.render import legend_entries
 
@@ -241,21 +277,40 @@ def _legend(ax, names: list[str], report) -> None:
         dash: LineStyleType = (0, tuple(float(v) for v in e.dash.split())) if e.dash else "-"
         if e.symbol == "line":
             handles.append(Line2D([], [], color=e.colour, lw=min(e.width, 2.2), linestyle=dash, label=e.label))
-        elif e.symbol in ("dot", "ring"):
-            face = "none" if e.symbol == "ring" else e.fill
-            handles.append(Line2D([], [], marker="o", ls="", markerfacecolor=face, markeredgecolor=e.colour,
+        elif e.symbol == "ring":  # drawn dashed, as on the map (a marker's outline cannot be dashed)
+            handles.append(Circle((0, 0), 1, facecolor="none", edgecolor=e.colour, label=e.label))
+        elif e.symbol == "dot":
+            handles.append(Line2D([], [], marker="o", ls="", markerfacecolor=e.fill, markeredgecolor=e.colour,
                                   markersize=6, label=e.label))  # fmt: skip
+        elif e.symbol == "hatch":  # a faint fill under the hatching, as the map draws it
+            handles.append(Patch(facecolor=to_rgba(e.fill, 0.15), edgecolor=e.colour, hatch="////",
+                                 linestyle="--" if e.dash else "-", label=e.label))  # fmt: skip
         else:
-            hatch = "////" if e.symbol == "hatch" else None
-            handles.append(Patch(facecolor=e.fill, alpha=0.35 if not hatch else None, edgecolor=e.colour,
-                                 hatch=hatch, linestyle="--" if e.dash else "-", label=e.label))  # fmt: skip
+            handles.append(Patch(facecolor=e.fill, alpha=0.35, edgecolor=e.colour, label=e.label))
     for name in [n for n in names if n.startswith("user:")]:
         short = name.split(":", 2)[-1]
         handles.append(Patch(color="#009E73", alpha=0.5, label=_plain(_short(short, 60))))
     for handle in handles:  # long keys wrap, so the second column stays on the page
         handle.set_label(textwrap.fill(str(handle.get_label()), 30))
     ax.figure.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.595, 0.05), ncol=2, fontsize=6,
-                     frameon=False, title="Legend", title_fontsize=7, alignment="left")  # fmt: skip
+                     frameon=False, title="Legend", title_fontsize=7, alignment="left",
+                     handler_map={Circle: _dashed_ring()})  # fmt: skip
+
+
+def _dashed_ring() -> Any:
+    """Return a legend handler that draws a Circle handle as a dashed ring (matplotlib is imported only here)."""
+    from matplotlib.legend_handler import HandlerPatch
+    from matplotlib.patches import Circle
+
+    class DashedRing(HandlerPatch):
+        def create_artists(self, legend, orig_handle, xdescent, ydescent, width, height, fontsize, trans):
+            radius = min(width / 2.5, height * 0.65)
+            centre = (width / 2 - xdescent, height / 2 - ydescent)
+            ring = Circle(centre, radius, facecolor="none", edgecolor=orig_handle.get_edgecolor(), lw=1.2,
+                          linestyle=(0, (2.5, 1.5)), transform=trans)  # fmt: skip
+            return [ring]
+
+    return DashedRing()
 
 
 def draw_static_map(report, *, title: str | None = None):
@@ -293,7 +348,7 @@ def draw_static_map(report, *, title: str | None = None):
     _legend(ax, names, report)
     date = summary.get("date", "")
     fig.text(0.02, 0.965, _plain(title or f"Land held across the line, {date}"), fontsize=13, fontweight="bold")
-    _side_panel(fig, _headline_text(summary), top=0.93, bottom=0.30)
+    _side_panel(fig, _headline_text(summary), top=0.93, bottom=0.25)
     parts = dict.fromkeys(p.strip() for t in report.attributions for p in str(t).split(";") if p.strip())
     sources = (
         "Sources: " + "; ".join(parts) + ". Zones are illustrative extents, not surveyed lines. Made with borderkit."

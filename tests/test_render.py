@@ -330,3 +330,44 @@ def test_print_map_labels_places_without_collisions():
     boxes = [t.get_window_extent(renderer) for t in texts]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     assert ax.get_xticks().size == 0 and ax.get_xlabel() == ""  # a graticule, no degree axes
+
+
+def test_print_map_lists_every_figure_without_overlaps():
+    """The print page's side panel holds every figure to the date (none cut off), and no two texts overlap."""
+    from borderkit.staticmap import draw_static_map
+
+    _, report = render.make_map(samples=0)
+    fig = draw_static_map(report)
+    on = report.summary["date"]
+    figures = [f for f in report.summary["figures"] if f["date"] <= on and f.get("status_key") != "repeats"]
+    texts = [t for t in fig.texts if t.get_text().strip()]
+    words = [t.get_text() for t in texts]
+    assert len(figures) >= 20
+    for f in figures:
+        assert f"{f['said']}, {f['date']}" in words, f["id"]
+    assert not any("more figures" in w for w in words)
+    renderer = fig.canvas.get_renderer()
+    panel = [t.get_window_extent(renderer) for t in texts if t.get_position()[0] >= 0.6]
+    width = fig.get_figwidth() * fig.dpi
+    assert all(b.x1 <= width for b in panel)  # nothing runs off the page
+    # no two panel texts overlap (shrunk by a pixel: neighbouring lines may touch)
+    shrunk = [b.shrunk(0.98, 0.8) for b in panel]
+    assert not any(a.overlaps(b) for i, a in enumerate(shrunk) for b in shrunk[i + 1 :])
+
+
+def test_print_legend_keys_match_the_symbols():
+    """Hatched layers have hatched keys over a faint fill; 'area named' events a dashed hollow ring, as drawn."""
+    from borderkit.staticmap import draw_static_map
+
+    _, report = render.make_map(samples=0)
+    fig = draw_static_map(report)
+    legend = fig.legends[0]
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    keys = dict(zip([t.get_text().replace("\n", " ") for t in legend.get_texts()], legend.legend_handles, strict=True))
+    hatched = [h for label, h in keys.items() if "hatched" in label or "illustrative" in label]
+    assert len(hatched) == 2
+    assert all(h.get_hatch() == "////" and h.get_facecolor()[3] < 0.5 for h in hatched)
+    ring = next(h for label, h in keys.items() if "hollow ring" in label)  # the artist the legend drew
+    assert type(ring).__name__ == "Circle" and ring.get_facecolor()[3] == 0
+    assert ring.get_linestyle() not in ("-", "solid")
