@@ -114,6 +114,11 @@ class Component:
     on its part), and only parts without parts of their own are fitted. ``measured``: its
     range is a measurement (a drawn feature across renderings of the line), not a model's,
     so the range binds as tightly as a precise figure would (:data:`FLOOR`), not weakly.
+    ``exact``: the component *is* a measurement with no spread (a monitor's archive
+    measured between two dates, :mod:`borderkit.archives`), held at its value in every fit:
+    a figure that misses it is an outlier, however many figures agree with each other.
+    ``complete``: the day its quantity is all in place (a period's end), from which totals
+    count it; None: its ``start``.
     """
 
     id: str
@@ -127,10 +132,17 @@ class Component:
     end: dt.date | None = None
     part_of: str | None = None
     measured: bool = False
+    exact: bool = False
+    complete: dt.date | None = None
+
+    @property
+    def counted_from(self) -> dt.date:
+        """Return the day from which totals count the component: ``complete``, else ``start``."""
+        return self.complete or self.start
 
     def in_force(self, on: dt.date) -> bool:
-        """Return whether the component exists on a date (started, not ended)."""
-        return self.start <= on and (self.end is None or on <= self.end)
+        """Return whether the component is counted on a date (complete, not ended)."""
+        return self.counted_from <= on and (self.end is None or on <= self.end)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -405,6 +417,10 @@ class _Problem:
         self.wall_sigma = np.array([FLOOR if c.measured else PRIOR_SIGMA for c in components])
         self.prior_lo = np.log([c.prior_low_km2 for c in components])
         self.prior_hi = np.log([c.prior_high_km2 for c in components])  # +inf: open above
+        # an exact component is held at its value (bounds must differ, so by a hair)
+        exact = np.array([c.exact for c in components], dtype=bool)
+        self.lower = np.where(exact, self.prior_lo - 1e-9, _THETA_BOUNDS[0])
+        self.upper = np.where(exact, self.prior_lo + 1e-9, _THETA_BOUNDS[1])
         # the centre pulls only where no figure does (wider than the range by far); an open
         # range is centred one e-fold above its low end
         top = np.where(np.isfinite(self.prior_hi), self.prior_hi, self.prior_lo + 2.0)
@@ -451,7 +467,7 @@ class _Problem:
         """
         weights = np.ones(len(self.figures)) if weights is None else weights
         centers = self.center if centers is None else centers
-        theta = np.clip(self.center if x0 is None else x0, *_THETA_BOUNDS)
+        theta = np.clip(self.center if x0 is None else x0, self.lower, self.upper)
         for loss in ("soft_l1", "cauchy") if x0 is None else ("cauchy",):
             theta = least_squares(
                 self.residuals,
@@ -460,7 +476,7 @@ class _Problem:
                 args=(weights, centers),
                 loss=loss,
                 f_scale=1.0,
-                bounds=_THETA_BOUNDS,
+                bounds=(self.lower, self.upper),
             ).x
         return theta
 
@@ -586,6 +602,8 @@ def _partial(ctx: _Context, fig: Figure) -> list[_Candidate]:
     parts = [c for c in ctx.components.values() if c.part_of == cid]
     if parts:
         return [_part_candidate(ctx, c) for c in parts] + found
+    if ctx.components[cid].exact:
+        return found  # one measurement, not a sum of pieces: no part of it to count alone
     features = ctx.geometry.get(cid, Geometry()).features
     fixed = sum(f.area_km2 for f in features if not f.modelled)
     modelled = sum(f.area_km2 for f in features if f.modelled)
@@ -624,7 +642,7 @@ def _earlier_tally(ctx: _Context, fig: Figure) -> list[_Candidate]:
     for cid in fig.components:
         c = ctx.components[cid]
         days = (fig.date - c.start).days
-        if c.kind == "episode" and 0 <= days <= TALLY_DAYS:
+        if c.kind == "episode" and not c.exact and 0 <= days <= TALLY_DAYS:  # a measured period is complete
             text = f"said {days} day{'' if days == 1 else 's'} after {cid} began: a count still in progress"
             found.append(_Candidate(total - ctx.areas[cid], total, text))
     for later in ctx.figures:
@@ -865,7 +883,7 @@ def _totals(components: Sequence[Component], figures: Sequence[Figure]) -> list[
     on the last date, older holdings included.
     """
     components = top_level(components)
-    last = max([f.date for f in figures] + [c.start for c in components])
+    last = max([f.date for f in figures] + [c.counted_from for c in components])
     found: list[tuple[str, dt.date, tuple[str, ...]]] = []
     for pair in dict.fromkeys((c.claimant, c.holder) for c in components):
         mine = [c for c in components if (c.claimant, c.holder) == pair]
@@ -877,7 +895,7 @@ def _totals(components: Sequence[Component], figures: Sequence[Figure]) -> list[
             continue
         first = episodes[0].start.isoformat()
         previous: tuple[str, ...] = ()
-        for day in sorted({c.start for c in episodes} | {last}):
+        for day in sorted({c.counted_from for c in episodes} | {last}):
             ids = tuple(c.id for c in episodes if c.in_force(day))
             if ids != previous:
                 found.append((f"{prefix}: taken since {first}", day, ids))

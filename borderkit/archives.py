@@ -4,12 +4,15 @@ A monitor that maps a conflict publishes dated control polygons, and its headlin
 ("N km² taken in September") are counted from them. borderkit reads such a figure like any
 other, on the component its source says it covers; here that component is itself a
 measurement of an archive the case names (``case.toml [observed]``): a ``covers`` cell of
-``observed-net:NAME@START/END``, ``observed-gained:NAME@START/END`` or
-``observed-held:NAME@START/END`` measures the net change, the gains alone, or the ground held
-on END, between the two dates (ISO, within the archive's span), with
-:func:`borderkit.observed.measure_period`. Without ``@START/END`` the period runs from the
-component's ``start`` to the archive's last date. (The component's own ``end`` keeps its
-meaning: the day the land was handed back.)
+``observed-net:NAME@PERIOD`` measures the net change over the period (gained minus lost),
+``observed-gained``, ``observed-lost`` the gains or losses alone, ``observed-held`` the
+ground held at its end, with :func:`borderkit.observed.measure_period`. PERIOD is a month
+(``2024-09``: from the state at the end of August to the state at the end of September, as
+``borderkit observed --every month`` counts it), a year (``2024``), or two dates
+(``2024-09-01/2024-09-30``: the maps in force on each). Without ``@PERIOD`` the period runs
+from the component's ``start`` to the archive's last date. (The component's own ``end``
+keeps its meaning: the day the land stopped being held.) The measured quantity is complete
+at the period's end, so totals count it from then.
 
 The measurement is the component's prior, as tight as a drawn feature's. A figure that
 misses it is then explained, where the archives allow, the same way other figures are: the
@@ -26,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -33,7 +37,7 @@ import pandas as pd
 import shapely
 
 from borderkit.account import Feature, Geometry, Variant
-from borderkit.catalogue import parse_covers
+from borderkit.catalogue import ARCHIVE_LAYERS, parse_covers
 from borderkit.errors import BorderkitError, InputError
 
 __all__ = [
@@ -46,20 +50,20 @@ __all__ = [
     "measure_components",
 ]
 
-#: ``covers`` layer names that measure an archive, and what each measures.
-ARCHIVE_LAYERS = {"observed-net": "net", "observed-gained": "gained", "observed-held": "held"}
 #: How far the ``other-dates`` variants shift a period, besides by its own length.
 WEEK = dt.timedelta(days=7)
-_WORDS = {"net": "net change", "gained": "ground gained", "held": "ground held"}
+_WORDS = {"net": "net change", "gained": "ground gained", "lost": "ground lost", "held": "ground held"}
 
 
 @dataclasses.dataclass(frozen=True)
 class Measured:
-    """A component measured from an archive: its area, what the mechanisms may use, and how it was measured."""
+    """A component measured from an archive: its area, what mechanisms may use, how and over which period."""
 
     area_km2: float
     geometry: Geometry
     basis: str
+    start: dt.date
+    end: dt.date
 
 
 def is_archive_ref(layer: str) -> bool:
@@ -105,17 +109,32 @@ def _ref(layer: str, text: str, at: str) -> ArchiveRef:
     name, sep, period = text.partition("@")
     if not sep:
         return ArchiveRef(ARCHIVE_LAYERS[layer], name)
-    try:
-        start, end = (dt.date.fromisoformat(d) for d in period.split("/"))
-        ordered = start < end
-    except ValueError:
-        ordered = False
-    if not ordered:
-        raise InputError(
-            f"{at}: covers {layer}:{text}: the period {period!r} is not two dates in order. "
-            f"Write {layer}:{name}@2024-01-01/2024-02-01 (from/to, YYYY-MM-DD), or leave out '@...'."
-        )
+    start, end = _period_dates(period, f"{at}: covers {layer}:{text}")
     return ArchiveRef(ARCHIVE_LAYERS[layer], name, start, end)
+
+
+def _period_dates(period: str, at: str) -> tuple[dt.date, dt.date]:
+    """Return a covers period's (start, end): ``YYYY-MM`` and ``YYYY`` as calendar periods, ``D1/D2`` as given."""
+    help_ = "Write a month (@2024-09), a year (@2024) or two dates (@2024-09-01/2024-09-30)."
+    if re.fullmatch(r"\d{4}-\d{2}", period) and 1 <= int(period[5:]) <= 12:
+        month = pd.Period(period, freq="M")
+        return (month - 1).end_time.date(), month.end_time.date()
+    if re.fullmatch(r"\d{4}", period):
+        year = pd.Period(period, freq="Y")
+        return (year - 1).end_time.date(), year.end_time.date()
+    days = period.split("/")
+    if len(days) != 2:
+        raise InputError(f"{at}: the period {period!r} is neither a month, a year nor two dates. {help_}")
+    parsed = []
+    for day in days:
+        try:
+            parsed.append(dt.date.fromisoformat(day))
+        except ValueError:
+            raise InputError(f"{at}: {day!r} is not a calendar date (YYYY-MM-DD). {help_}") from None
+    start, end = parsed
+    if start >= end:
+        raise InputError(f"{at}: the period runs backwards or is empty. Give the earlier date first: @{end}/{start}.")
+    return start, end
 
 
 def component_measure(
@@ -153,7 +172,7 @@ def component_measure(
     ]
     feature = Feature(f"observed-{measure}:{name}", float(area(ground)[0]) if not ground.is_empty else 0.0, False)
     geometry = Geometry(latitude, (feature,), {}, 0.0, tuple(v for v in variants if v.area_km2 > 0))
-    return Measured(value, geometry, words)
+    return Measured(value, geometry, words, start, end)
 
 
 def _span(series: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
@@ -180,16 +199,22 @@ def _shifted(day: dt.date, by: pd.DateOffset | dt.timedelta) -> dt.date:
 
 
 def _length(start: dt.date, end: dt.date) -> pd.DateOffset | dt.timedelta:
-    """Return a period's length: whole calendar months when it runs from a day of the month to the same day."""
+    """Return a period's length: whole calendar months when it runs month end to month end, or day to same day."""
     months = (end.year - start.year) * 12 + end.month - start.month
+    if months > 0 and _month_end(start) and _month_end(end):
+        return pd.offsets.MonthEnd(months)
     return pd.DateOffset(months=months) if start.day == end.day and months > 0 else end - start
+
+
+def _month_end(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).day == 1
 
 
 def _other_dates(series: gpd.GeoDataFrame, measure: str, start: dt.date, end: dt.date) -> list[Variant]:
     """Return the same measure over the period before and after, and a week earlier and later.
 
-    A period of whole calendar months (1 Jan to 1 Feb) moves by months (the period after is
-    1 Feb to 1 Mar), so "September's gains" are compared with August's and October's.
+    A period of whole calendar months (31 Aug to 30 Sep, or 1 Sep to 1 Oct) moves by months,
+    so "September's gains" are compared with August's and October's.
     """
     length = _length(start, end)
     shifts = [(-length, "the period before"), (length, "the period after"), (-WEEK, "a week earlier"),
@@ -210,9 +235,10 @@ def _definitions(series: gpd.GeoDataFrame, measure: str, start: dt.date, end: dt
         "gained": "counted as gains alone, the ground lost not netted",
         "net": "counted as the net change, the ground lost netted",
         "held": f"counted as all the ground held on {end.isoformat()}, not its change",
+        "lost": "counted as the ground lost alone",
     }
     out = []
-    for other in (m for m in ("net", "gained", "held") if m != measure):
+    for other in (m for m in ("net", "gained", "held") if m != measure):  # losses are no reading of a gain
         value = _measure_or_none(series, other, start, end)
         if value is not None:
             out.append(Variant("definition", words[other], value))
@@ -265,7 +291,12 @@ def measure_components(components: pd.DataFrame, *, where: str = "components.csv
         try:
             measured = component_measure(archives, name, ref.measure, start, ref.end)
         except BorderkitError as exc:
-            raise InputError(f"{at}: {exc}") from None
+            first, last = _span(archives[name])
+            raise InputError(
+                f"{at}: the period {start} to {ref.end or last} is not within archive {name}, which runs from {first} "
+                f"to {last} (borderkit does not guess the ground before the first map or after the last). Give a "
+                "period within it."
+            ) from exc
         if not measured.area_km2 > 0:
             raise InputError(
                 f"{at}: the {measured.basis} measures {measured.area_km2:.3f} km². The account fits areas above "

@@ -317,8 +317,14 @@ def _check_tables(case: Case) -> list[str]:
         if not path.is_file() or pd.read_csv(path, dtype=str, nrows=1).empty:
             continue  # optional, or not filled in yet: the command that needs it says so
         try:
-            read()
+            table = read()
+            if key == "components":  # the layers covered exist; archives: names, periods, ground
+                from borderkit.archives import measure_components
+                from borderkit.reconcile import check_covers
+
+                check_covers(table)
+                measure_components(table, where=str(path))
         except BorderkitError as exc:
-            problems.append(f"{case.path(key)}: {exc}")
+            problems.append(f"{case.path(key)}: {exc}" if str(path) not in str(exc) else str(exc))
             break  # figures are checked against the components: one message is enough
     return problems

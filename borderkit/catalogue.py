@@ -25,6 +25,7 @@ __all__ = [
     "FIGURE_OPTIONAL",
     "UNITS",
     "parse_covers",
+    "ARCHIVE_LAYERS",
     "validate_components",
     "validate_figures",
 ]
@@ -95,6 +96,10 @@ def _unique(table: pd.DataFrame, name: str) -> None:
         raise InputError(f"{name} row {row}: id {dup.iloc[0]!r} is used twice. Give every row its own id.")
 
 
+#: ``covers`` layer names that measure a monitor's archive (:mod:`borderkit.archives`), and what each measures.
+ARCHIVE_LAYERS = {"observed-net": "net", "observed-gained": "gained", "observed-lost": "lost", "observed-held": "held"}
+
+
 def parse_covers(text: str) -> list[tuple[str, str]]:
     """Return the (layer, feature id) pairs of a ``covers`` cell: ``layer:id`` items separated by ``;``."""
     pairs = []
@@ -115,14 +120,23 @@ def _check_component(row: pd.Series, where: str) -> None:
     start = _date(row["start"], where, "start")
     if str(row["end"]).strip() and _date(row["end"], where, "end") < start:
         raise InputError(f"{where}: end {row['end']} is before start {row['start']}.")
+    try:
+        covers = parse_covers(row["covers"])
+    except ValueError as exc:
+        raise InputError(f"{where}: covers item {exc.args[0]!r} is not layer:feature-id.") from None
+    for layer, _ in covers:
+        if layer.lower().startswith("observed") and layer not in ARCHIVE_LAYERS:
+            names = list(ARCHIVE_LAYERS)
+            raise InputError(
+                f"{where}: covers {layer!r} is no archive measurement. To measure a monitor's archive, write "
+                f"{', '.join(names[:-1])} or {names[-1]} (lower case), e.g. observed-net:NAME@2024-09."
+            )
+    if any(layer in ARCHIVE_LAYERS for layer, _ in covers) and not str(row["prior_low_km2"]).strip():
+        return  # measured from the archive: the prior columns may stay empty
     low = _positive(row["prior_low_km2"], where, "prior_low_km2")
     high = _positive(row["prior_high_km2"], where, "prior_high_km2") if row["prior_high_km2"] else math.inf
     if low > high:
         raise InputError(f"{where}: prior_low_km2 {low:g} is above prior_high_km2 {high:g}.")
-    try:
-        parse_covers(row["covers"])
-    except ValueError as exc:
-        raise InputError(f"{where}: covers item {exc.args[0]!r} is not layer:feature-id.") from None
 
 
 def validate_components(table: pd.DataFrame) -> pd.DataFrame:
@@ -210,7 +224,10 @@ def _check_scope(row: pd.Series, where: str, components: pd.DataFrame) -> None:
             raise InputError(f"{where}: component {cid!r} starts {known.loc[cid, 'start']}, after the date {day}.")
         end = known.loc[cid, "end"]
         if end and dt.date.fromisoformat(end) < day:
-            raise InputError(f"{where}: component {cid!r} ended {end}, before the date {day}.")
+            raise InputError(
+                f"{where}: component {cid!r} ended {end} (its 'end': the day the land stopped being held), before the "
+                f"figure's date {day}. Leave 'end' empty for land still held, or check the dates."
+            )
     if len(ids) != len(set(ids)):
         raise InputError(f"{where}: components names a component twice.")
     for cid in ids:

@@ -51,6 +51,7 @@ __all__ = [
     "to_components",
     "to_figures",
     "parse_covers",
+    "check_covers",
     "component_geometry",
     "measure_priors",
     "reconcile",
@@ -87,18 +88,21 @@ def to_components(table: pd.DataFrame, load=None, archived: Mapping[str, Measure
 
     A component is ``measured`` when it covers drawn features only (no sectors): its prior
     range is then a measurement. A component measured from a monitor's archive
-    (``archived``, from :func:`borderkit.archives.measure_components`) has that
-    measurement as its range. ``load`` is the layer loader (default: the registry's).
+    (``archived``, from :func:`borderkit.archives.measure_components`) is that measurement,
+    held exactly, and counted in totals from its period's end. ``load`` is the layer loader
+    (default: the registry's).
     """
     if load is None:
         from borderkit.registry import load
     archived = archived or {}
     out = []
     for _, r in table.iterrows():
-        low = float(r["prior_low_km2"])
-        high = float(r["prior_high_km2"]) if r["prior_high_km2"] else math.inf
-        if r["id"] in archived:
-            low = high = archived[r["id"]].area_km2
+        measured = archived.get(r["id"])
+        if measured is not None:  # the archive's figure: held exactly, counted from its period's end
+            low = high = measured.area_km2
+        else:
+            low = float(r["prior_low_km2"])
+            high = float(r["prior_high_km2"]) if r["prior_high_km2"] else math.inf
         out.append(
             Component(
                 id=r["id"],
@@ -111,7 +115,9 @@ def to_components(table: pd.DataFrame, load=None, archived: Mapping[str, Measure
                 prior_low_km2=low,
                 prior_high_km2=high,
                 part_of=r.get("part_of") or None,
-                measured=r["id"] in archived or _measured(r["covers"], load),
+                measured=measured is not None or _measured(r["covers"], load),
+                exact=measured is not None,
+                complete=measured.end if measured is not None else None,
             )
         )
     return out
@@ -175,6 +181,22 @@ def _is_modelled(layer: str, load) -> bool:
     """Return whether a layer holds sectors, whose zones are modelled; any other layer is measured as is."""
     kinds = set(load(layer)["kind"])
     return kinds == {"sector"}
+
+
+def check_covers(components: pd.DataFrame, load=None) -> None:
+    """Check that every layer the components cover exists (archive measurements aside); name the first missing.
+
+    Raises
+    ------
+    InputError
+        A component covers a layer the case lacks: the message names its row.
+    """
+    from borderkit.registry import load as default_load
+
+    for _, comp in components.iterrows():
+        for layer, _ in parse_covers(comp["covers"]):
+            if not is_archive_ref(layer):
+                _layer_of(comp, layer, load or default_load)
 
 
 def _layer_of(comp: pd.Series, layer: str, load) -> None:
@@ -774,7 +796,8 @@ def _text(account: Account, figures: pd.DataFrame, tables: dict, how: str) -> li
     parts.append("\nFigures, each read as the components its source says it covers\n")
     parts.append("\n".join(_text_figures(account, figures)) + "\n")
     parts.append("\nHow the figures that agree nest (a figure of part of the land is no rival of one of all of it)\n")
-    parts.append("\n".join(_wrap("- " + x, 2, 2) for x in relations(account)) + "\n")
+    nested = relations(account) or ["none: no figure that fits covers part of another's land"]
+    parts.append("\n".join(_wrap("- " + x, 2, 2) for x in nested) + "\n")
     parts.append("\nOutliers and what may explain them\n")
     parts.append(_wrap(CAVEAT, 2, 0) + "\n")
     for head, lines in outlier_notes(account, figures):
@@ -790,7 +813,8 @@ def _markdown(account: Account, figures: pd.DataFrame, tables: dict, how: str) -
     parts.append("\n### Components (km²)\n\n" + render_frame(tables["components"], "markdown", precision=1))
     parts.append("\n### Totals (km²)\n\n" + render_frame(tables["totals"], "markdown", precision=1))
     parts.append("\n### Figures\n\n" + render_frame(tables["figures"], "markdown", precision=1))
-    parts.append("\n### How the figures that agree nest\n\n" + "".join(f"- {x}\n" for x in relations(account)))
+    nested = relations(account) or ["none: no figure that fits covers part of another's land"]
+    parts.append("\n### How the figures that agree nest\n\n" + "".join(f"- {x}\n" for x in nested))
     parts.append(f"\n### Outliers and what may explain them\n\n_{CAVEAT}_\n\n")
     for head, lines in outlier_notes(account, figures):
         parts.append("\n".join([f"- {head}", *(f"  - {x}" for x in lines)]) + "\n")

@@ -305,9 +305,13 @@ def figures() -> pd.DataFrame:
     except DataIntegrityError:
         raise
     except (ValueError, BorderkitError) as exc:  # pandas' ParserError is a ValueError
+        from borderkit.case import bundled_folder, current
+
+        bundled = current().folder.resolve() == bundled_folder().resolve()
         raise DataIntegrityError(
-            f"The case's figures or components file is damaged ({exc}). Fix the row it names in {str(path)!r} "
-            "or the components file; for the bundled case, reinstall borderkit or 'git checkout geodata/'."
+            f"The case's figures and components do not agree, or a file is damaged: {exc} Fix the row it names in "
+            f"{str(path)!r} or in {str(current().path('components'))!r}"
+            + ("; for the bundled case, reinstall borderkit or 'git checkout geodata/'." if bundled else ".")
         ) from None
 
 

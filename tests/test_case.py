@@ -249,6 +249,9 @@ def test_a_monitors_figures_enter_the_account_and_a_mismatch_is_explained(cli, n
         f'"Our maps show {jan_b:.0f} square kilometres taken in January.",,,',
         f"late-jan,{feb_a:.0f},,km2,about,,2024-03-02,,A newspaper,jan-2024,,,,c,https://example.org/c,"
         f'"{feb_a:.0f} square kilometres were taken in January, the monitor says.",,,',
+        # a second source repeating the rival's number: agreeing figures must not move a measurement
+        f"echo-jan,{jan_b:.0f},,km2,about,,2024-02-04,,A wire service,jan-2024,,,,d,https://example.org/d,"
+        f'"{jan_b:.0f} square kilometres were taken in January.",,,',
     ]
     (new_case / "figures.csv").write_text("\n".join([FIGURE_HEADER, *rows]) + "\n")
     checked = cli("case", "check", new_case)
@@ -258,8 +261,10 @@ def test_a_monitors_figures_enter_the_account_and_a_mismatch_is_explained(cli, n
     doc = json.loads(result.stdout)
     (component,) = doc["components"]
     assert component["area_km2"] == pytest.approx(jan_a, rel=1e-3)  # the measurement binds: no figure moves it
+    assert component["high_km2"] == pytest.approx(component["low_km2"], rel=1e-6)
     figures = {f["id"]: f for f in doc["figures"]}
     assert figures["monitor-jan"]["status"] == "fits"
+    assert figures["echo-jan"]["status"] == "outlier"
     for fid, mechanism, value, words in (("rival-jan", "rendering", jan_b, "monitor-b"),
                                          ("late-jan", "other-dates", feb_a, "the period after")):  # fmt: skip
         assert figures[fid]["status"] == "outlier", figures[fid]
@@ -280,3 +285,58 @@ def test_a_component_naming_an_unknown_archive_names_its_row(cli, new_case):
     result = cli("--case", new_case, "reconcile", "--samples", "0")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "row 2 (jan-2024)" in result.output and "'nobody'" in result.output and "[observed]" in result.output
+
+
+COMPONENTS_HEADER = "id,label,claimant,holder,kind,start,end,covers,prior_low_km2,prior_high_km2,prior_basis,part_of\n"
+
+
+def _archive_case(new_case, covers: str):
+    territory = shapely.union_all(borderkit.load("countries").set_index("id").loc[["armenia"]].geometry.to_numpy())
+    held = _monitor_archives(new_case / "observed", territory)
+    manifest = new_case / "case.toml"
+    manifest.write_text(manifest.read_text().replace("[observed]\n", '[observed]\nmonitor-a = "observed/a"\n'))
+    (new_case / "src").mkdir(exist_ok=True)
+    (new_case / "src" / "components.csv").write_text(
+        COMPONENTS_HEADER + f"feb-2024,Land taken in February 2024,AAA,BBB,episode,2024-02-01,,{covers},,,measured,\n"
+    )
+    (new_case / "figures.csv").write_text(
+        FIGURE_HEADER + '\nf,500,,km2,about,,2024-03-05,,A,feb-2024,,,,a,https://example.org,"500 square km",,,\n'
+    )
+    return held
+
+
+def test_a_month_in_covers_is_the_month_observed_every_month_counts(cli, new_case):
+    """@2024-02 is February as 'borderkit observed --every month' counts it (end of January to end of February)."""
+    import csv
+    import io
+
+    held = _archive_case(new_case, "observed-net:monitor-a@2024-02")
+    doc = json.loads(
+        cli("--case", new_case, "reconcile", "--format", "json", "--null", "10", "--resamples", "5").stdout
+    )
+    table = cli("observed", new_case / "observed" / "a", "--every", "month", "--format", "csv").stdout
+    february = next(r for r in csv.DictReader(io.StringIO(table)) if r["period_end"] == "2024-02-29")
+    assert doc["components"][0]["area_km2"] == pytest.approx(float(february["net_km2"]), rel=1e-6)
+    assert float(february["net_km2"]) == pytest.approx(_gained_km2(held, "a", "2024-01-01", "2024-02-01"), rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "covers, says",
+    [
+        ("observed-nett:monitor-a@2024-02", "observed-net, observed-gained, observed-lost or observed-held"),
+        ("observed-net:monitor-a@2024-03-01/2024-02-01", "Give the earlier date first: @2024-02-01/2024-03-01"),
+        ("observed-net:monitor-a@2024-02-30/2024-03-01", "'2024-02-30' is not a calendar date"),
+        ("observed-net:monitor-a@2024-03-01", "neither a month, a year nor two dates"),
+        ("observed-net:monitor-a@2024-06", "runs from 2024-01-01 to 2024-04-01"),
+        ("observed-net:monitor-z@2024-02", "does not name under [observed] (it names: monitor-a)"),
+        ("observed-net:monitor-a@2024-02;line:line-1", "mixes an archive with other items"),
+    ],
+)
+def test_a_bad_archive_cover_is_named_by_check_and_reconcile(cli, new_case, covers, says):
+    _archive_case(new_case, covers)
+    for argv in (("case", "check", new_case), ("--case", new_case, "reconcile", "--samples", "0")):
+        result = cli(*argv)
+        assert result.exit_code == 1, (argv, result.output)
+        assert says in " ".join(result.output.split()), (argv, result.output)
+        assert "row 2 (feb-2024)" in result.output or "row 2 (id 'feb-2024')" in result.output
+        assert "Traceback" not in result.output
