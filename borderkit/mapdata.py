@@ -134,7 +134,7 @@ def map_frames(
     add: Sequence[str] = (),
     samples: int = 0,
     seed: int = 0,
-    observed: gpd.GeoDataFrame | None = None,
+    observed: Mapping[str, gpd.GeoDataFrame] | gpd.GeoDataFrame | None = None,
 ):
     """Return (frames, attributions, summary) for a map on ``date`` (or the whole timeline).
 
@@ -142,8 +142,9 @@ def map_frames(
     when no date is given; with a date, only what is in force on it is kept. Open-ended
     features end on the latest date the data holds (:func:`latest_date` of the events and
     zones, a later published figure's date, or the last map of ``observed``), the slider's
-    last day. ``observed`` is a monitor's archive (:func:`borderkit.observed.states`):
-    each map is drawn as a state lasting until the next (layer ``observed``).
+    last day. ``observed`` is a monitor's archive (:func:`borderkit.observed.states`), or
+    several by name: each map is drawn as a state lasting until the next (one layer
+    ``observed:N:NAME`` per archive).
 
     ``summary`` is the map's headline (:func:`headline`): the account of the published
     figures on each date, the figures with their scopes and statuses, the date shown
@@ -167,7 +168,7 @@ def map_frames(
     dated = [latest_date(events, calibrated.zones)] if events is not None and calibrated is not None else []
     dated += [f.date.isoformat() for f in account.figures] if account is not None else []
     held = _observed_states(observed)
-    dated += [held["date"].max()] if held is not None and len(held) else []
+    dated += [series["date"].max() for series in held.values() if len(series)]
     last = max(dated) if dated else None
     on = date or last
     frames: dict[str, gpd.GeoDataFrame] = {}
@@ -195,13 +196,13 @@ def map_frames(
     more, credits = user_layers(add)
     frames.update(more)
     attributions += credits
-    if held is not None:
-        held = held.assign(end=[e if isinstance(e, str) else last for e in held["end"]])
+    for i, (source, series) in enumerate(held.items()):
+        series = series.assign(end=[e if isinstance(e, str) else last for e in series["end"]])
         if date:  # the one map in force on the date: dated on or before it, not yet replaced
             day = parse_date(date, "--date").isoformat()
-            held = held[(held["start"] <= day) & (held["end"] >= day)]
-        frames["observed"] = held
-        attributions.append("control polygons of the monitor's archive (given by the user), each map until the next")
+            series = series[(series["start"] <= day) & (series["end"] >= day)]
+        frames[f"observed:{i + 1}:{source}"] = series
+        attributions.append(f"control polygons of {source} (given by the user), each map until the next")
     if not frames:
         raise UsageError("No layers to draw. Give --layers with at least one layer name.")
     if account is None or on is None:  # a case without figures: the map has no headline
@@ -216,13 +217,16 @@ def map_frames(
     return frames, attributions, summary
 
 
-def _observed_states(observed: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-    """Return a monitor's maps as successive states (:func:`borderkit.observed.successive`), or None."""
-    if observed is None:
-        return None
+def _observed_states(
+    observed: Mapping[str, gpd.GeoDataFrame] | gpd.GeoDataFrame | None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return each archive's maps as successive states (:func:`borderkit.observed.successive`), by name."""
     from borderkit.observed import successive
 
-    return successive(observed)
+    if observed is None:
+        return {}
+    archives = {"the monitor's archive": observed} if isinstance(observed, gpd.GeoDataFrame) else observed
+    return {name: successive(series) for name, series in archives.items()}
 
 
 def _account_and_zones(registry, *, need_zones: bool):

@@ -66,8 +66,9 @@ PALETTE = {
     "event": "#D55E00",
     "road": "#7F7F7F",
     "user": "#009E73",
-    "observed": "#882255",
 }
+#: One colour per monitor's archive on a map (``observed:N:NAME`` layers), in turn.
+OBSERVED_COLOURS = ("#882255", "#332288", "#117733")
 EVENT_COLOURS = {
     "incursion": "#D55E00",
     "occupied position": "#CC79A7",
@@ -309,6 +310,8 @@ def layer_words(name: str) -> str:
 
     if baseline_rank(name) is not None:
         return current().baseline_label(name)
+    if name.startswith("observed:"):
+        return f"Ground held on the maps of {name.split(':', 2)[2]} (each map until the next)"
     return _LABELS.get(name, name)
 
 
@@ -328,8 +331,9 @@ def _style(name: str, props: Mapping) -> dict:
             "fillOpacity": 1,
             "className": "bk-hatch-zone",
         }
-    if name == "observed":  # a monitor's map of the ground held: one state at a time on the slider
-        return {"color": PALETTE["observed"], "weight": 1.5, "fillColor": PALETTE["observed"], "fillOpacity": 0.35}
+    if name.startswith("observed:"):  # a monitor's map of the ground held: one state at a time on the slider
+        colour = OBSERVED_COLOURS[(int(name.split(":")[1]) - 1) % len(OBSERVED_COLOURS)]
+        return {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.3}
     if name == "lakes":
         return {"color": PALETTE["lake"], "weight": 0.8, "fillColor": PALETTE["lake"], "fillOpacity": 0.6}
     rank = baseline_rank(name)
@@ -359,7 +363,6 @@ _LABELS = {
     "events": "Reported events",
     "provinces": "Provinces",
     "communities": "Communities",
-    "observed": "Ground held on the monitor's maps (each map until the next)",
 }
 
 
@@ -1070,15 +1073,15 @@ def make_map(
     dem: str | None = None,
     m: Any = None,
     add_options: Mapping[str, Any] | None = None,
-    observed: gpd.GeoDataFrame | None = None,
+    observed: Mapping[str, gpd.GeoDataFrame] | gpd.GeoDataFrame | None = None,
 ) -> tuple[Any, MapReport]:
     """Gather the data (bundled layers, zones, user layers, DEM overlays) and build the map.
 
     The one call behind ``borderkit map`` and :func:`explore`. ``add`` are the user's
     layer files (``-``: GeoJSON text in ``add_options["stdin_text"]``), read with
     ``add_options`` (see :func:`borderkit.mapdata.load_user_layer`). ``observed`` is a
-    monitor's archive (:func:`borderkit.observed.read_archive`), drawn on the time slider
-    one map at a time. Labels, the zones' words and the renderings of the line shown at
+    monitor's archive (:func:`borderkit.observed.read_archive`), or several by name, each
+    drawn on the time slider one map at a time. Labels, the zones' words and the renderings of the line shown at
     first come from the case's data.
     """
     from borderkit.mapdata import default_labels, map_frames, party_names, terrain_overlays, user_layers, zone_label
@@ -1118,12 +1121,13 @@ def explore(
     date: str | None = None,
     basemap: str = "osm",
     tolerance_m: float = 50.0,
-    observed: gpd.GeoDataFrame | None = None,
+    observed: Mapping[str, gpd.GeoDataFrame] | gpd.GeoDataFrame | None = None,
 ) -> Any:
     """Return a folium.Map of the bundled layers, for notebooks (draws onto ``m`` if given).
 
     ``observed``: a monitor's archive (:func:`borderkit.observed.read_archive`'s first
-    value), drawn on the time slider one map at a time.
+    value), or several by name (``{"monitor-a": series, ...}``), each drawn on the time
+    slider one map at a time.
 
     Examples
     --------

@@ -340,3 +340,22 @@ def test_a_bad_archive_cover_is_named_by_check_and_reconcile(cli, new_case, cove
         assert says in " ".join(result.output.split()), (argv, result.output)
         assert "row 2 (feb-2024)" in result.output or "row 2 (id 'feb-2024')" in result.output
         assert "Traceback" not in result.output
+
+
+def test_archives_are_named_as_the_manifest_names_them_and_two_monitors_share_a_map(cli, new_case, tmp_path):
+    territory = shapely.union_all(borderkit.load("countries").set_index("id").loc[["armenia"]].geometry.to_numpy())
+    _monitor_archives(new_case / "observed", territory)
+    manifest = new_case / "case.toml"
+    archives = '[observed]\nmonitor-a = "observed/a"\nmonitor-b = "observed/b"\n'
+    manifest.write_text(manifest.read_text().replace("[observed]\n", archives))
+    by_name = cli("--case", new_case, "observed", "monitor-b", "--every", "month", "--format", "csv")
+    by_path = cli("--case", new_case, "observed", new_case / "observed" / "b", "--every", "month", "--format", "csv")
+    assert (
+        by_name.exit_code == 0 and by_name.stdout == by_path.stdout and by_name.stdout.count("\n") == 5
+    )  # a header and four months
+    out = tmp_path / "two.html"
+    drawn = cli("--case", new_case, "map", "-o", out, "--observed", "monitor-a", "--observed", "monitor-b")
+    assert drawn.exit_code == 0, drawn.output
+    page = out.read_text()
+    for name in ("monitor-a", "monitor-b"):
+        assert f"Ground held on the maps of {name} (each map until the next)" in page

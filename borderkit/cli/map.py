@@ -136,8 +136,8 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     "observed_sources",
     multiple=True,
     metavar="SOURCE",
-    help="A monitor's dated control polygons (folder, quoted glob or file; repeatable): drawn on the time slider, "
-    "each map until the next. Dates as in 'borderkit observed'.",
+    help="A monitor's dated control polygons (folder, quoted glob, file, or an archive named in case.toml "
+    "[observed]): drawn on the time slider, each map until the next. Repeat it to compare monitors (one layer each).",
 )
 @click.option(
     "--date-column",
@@ -218,14 +218,16 @@ def map_cmd(
     from borderkit.io import read_stdin_text
 
     stdin_text = read_stdin_text() if "-" in add else None
-    series = None
+    archives = {}
     if observed_sources:
+        from borderkit.cli.observed import resolve_sources
         from borderkit.observed import read_archive
 
-        series, more = read_archive(list(observed_sources), date_column=date_column, crs=crs, fix=fix)
-        notes_to_stderr(more)
+        for given, source in zip(observed_sources, resolve_sources(observed_sources), strict=True):
+            archives[given], more = read_archive(source, date_column=date_column, crs=crs, fix=fix)
+            notes_to_stderr(more)
     m, report = make_map(
-        observed=series,
+        observed=archives or None,
         layers=names,
         date=date,
         add=add,

@@ -19,7 +19,14 @@ from borderkit.cli.helpers import (
 from borderkit.cli.options import crs_opt, fix_opt, layer_opt, output_opt, precision_opt, wide_opt
 from borderkit.errors import UsageError
 
-__all__ = ["observed_cmd", "observed_options", "observed_source_opt", "observed_given", "run_observed"]
+__all__ = [
+    "observed_cmd",
+    "observed_options",
+    "observed_source_opt",
+    "observed_given",
+    "resolve_sources",
+    "run_observed",
+]
 
 #: At most this many notes are printed; the rest are counted.
 MAX_NOTES = 8
@@ -74,6 +81,19 @@ def observed_options(fn: Callable) -> Callable:
 def _given(ctx: click.Context, name: str) -> bool:
     source = ctx.get_parameter_source(name)
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def resolve_sources(sources: tuple[str, ...] | list[str]) -> list[str]:
+    """Return the sources with the archive names of the case's manifest ([observed]) replaced by their paths.
+
+    A path that exists wins over a name, so a folder named like an archive is read as given.
+    """
+    from pathlib import Path
+
+    from borderkit.case import current
+
+    case = current()
+    return [case.observed_source(s) if s in case.observed and not Path(s).exists() else s for s in sources]
 
 
 def observed_given(sources: tuple[str, ...]) -> bool:
@@ -147,6 +167,7 @@ def run_observed(
     from borderkit.observed import archive_files, observed
 
     _refuse_model_options(png, raw)
+    sources = tuple(resolve_sources(sources))
     maps = [str(p) for p in archive_files(sources)]
     inputs = [*maps, *(p for p in (options.get("territory"), options.get("within")) if p)]
     guard_outputs({"-o": output}, inputs=inputs)
@@ -187,7 +208,8 @@ def observed_cmd(sources, fmt, output, precision, **options):
     """Measure a monitor's archive of dated control polygons (one map per date).
 
     SOURCES are folders, glob patterns (quoted) or files: one file per date, or one file
-    with a date column. A feature's date is its 'date' property (--date-column), else the
+    with a date column; or the name of an archive in the case's case.toml [observed]. A
+    feature's date is its 'date' property (--date-column), else the
     date in its file name (YYYYMMDD or YYYY-MM-DD). Any format borderkit reads, any CRS.
 
     Per date: the geodesic area held (area_km2) and, with --territory, its share. With
@@ -210,6 +232,6 @@ observed_source_opt = click.option(
     "observed_sources",
     multiple=True,
     metavar="SOURCE",
-    help="Measure a monitor's dated control polygons instead (folder, quoted glob or file; repeatable). "
-    "See 'borderkit observed --help'.",
+    help="Measure a monitor's dated control polygons instead (folder, quoted glob, file, or an archive named in "
+    "case.toml [observed]; repeatable: read as one archive). See 'borderkit observed --help'.",
 )
