@@ -9,6 +9,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import secrets
 import signal
 import stat
@@ -901,11 +902,27 @@ def write_vector(
     write_output(path, data, option=option)
 
 
+_META = re.compile(r'<meta name="borderkit:(version|case|command)" content="([^"]*)">')
+
+
+def _html_provenance(name: str) -> dict[str, Any] | None:
+    """Return the provenance a borderkit map carries in its ``borderkit:*`` meta tags (in its head), or None."""
+    import html
+
+    with open(name, encoding="utf-8", errors="replace") as fobj:
+        head = fobj.read(1 << 20).split("</head>", 1)[0]
+    found = {key: html.unescape(value) for key, value in _META.findall(head)}
+    if not found:
+        return None
+    return {"software": "borderkit", **found, "method": "interactive map (borderkit map): see its legend and panel"}
+
+
 def read_provenance(path: str | os.PathLike) -> dict[str, Any] | None:
     """Return the provenance borderkit stored in an output file, or None when it has none.
 
     Reads the ``"borderkit"`` member of a GeoJSON file, the ``borderkit_*`` metadata of a
-    GeoPackage or FlatGeobuf, or the ``borderkit`` key of a GeoParquet file's metadata.
+    GeoPackage or FlatGeobuf, the ``borderkit`` key of a GeoParquet file's metadata, or the
+    ``borderkit:*`` meta tags of an HTML map.
     """
     import pyogrio
 
@@ -924,6 +941,8 @@ def read_provenance(path: str | os.PathLike) -> dict[str, Any] | None:
         return json.loads(meta[b"borderkit"]) if b"borderkit" in meta else None
     if file_ending(name) in (".csv", ".txt", ".md", ".geojsonl", ".geojsons"):
         return None  # tables and sequences have no place for it
+    if file_ending(name) in (".html", ".htm"):
+        return _html_provenance(name)
     _check_vector_format(Path(name), name)  # never a VRT or a URL in disguise
     with open(name, "rb") as fobj:
         head = fobj.read(16)

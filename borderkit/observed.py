@@ -849,9 +849,10 @@ def observed(
         between two dates (``("2022-09-01", "2022-09-30")``); with neither, the area on
         each date.
     territory
-        Give each date's share of this territory (geometry, polygons or a file).
+        Give each date's share of this territory (geometry, polygons, a file, or a layer of
+        the active case by name).
     within
-        Split by these regions (polygons or a file), labelled by ``region_column``.
+        Split by these regions (polygons, a file or a case layer), labelled by ``region_column``.
     date_column, layer, crs, fix
         How to read the archive (:func:`read_archive`).
     workers
@@ -900,7 +901,21 @@ def _polygons_input(value: Any, what: str) -> tuple[Any, list[str]]:
     from borderkit.validate import validate_polygons
 
     name = os.fspath(value)
+    if not os.path.exists(name) and _is_case_layer(name):  # a layer of the active case, by its name
+        from borderkit.case import current
+        from borderkit.registry import load
+
+        frame = load(name)
+        if name == current().territory_layer and "baseline" in frame:  # one row per rendering: the default one
+            frame = frame[frame["baseline"] == current().default_baseline]
+        return validate_polygons(frame, f"{what} layer {name!r}")
     return validate_polygons(read_user_geodata(name), f"{what} file {name!r}")
+
+
+def _is_case_layer(name: str) -> bool:
+    from borderkit.registry import layers
+
+    return name in layers()
 
 
 class _CallableModule(types.ModuleType):

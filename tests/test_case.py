@@ -194,6 +194,9 @@ def test_the_new_case_measures_an_observed_archive_and_draws_a_map(cli, new_case
     assert drawn.exit_code == 0, drawn.output
     page = out.read_text()
     assert "AAA (de jure territory)" in page and '<meta name="borderkit:case" content="second-case">' in page
+    cited = cli("--case", new_case, "cite", out)  # a map is cited from its own meta tags
+    assert cited.exit_code == 0, cited.output
+    assert "Case: second-case." in cited.output and "Made with: borderkit" in cited.output  # argv: pytest's here
 
 
 def _monitor_archives(folder, territory):

@@ -472,3 +472,17 @@ def test_the_table_footer_names_the_maps_it_measured(archive, cli):
     assert result.exit_code == 0, result.output
     tail = " ".join(result.output.split())
     assert f"Maps: {folder} ({len(series)} files, {series[0][0]} to {series[-1][0]})" in tail
+
+
+def test_territory_by_the_case_layer_name_is_its_default_rendering(archive, cli):
+    """--territory armenia_renderings reads the case's territory layer, on the default baseline's row only."""
+    from borderkit.case import current
+
+    folder, _, series = archive
+    by_name = cli("observed", folder, "--territory", current().territory_layer, "--format", "json")
+    assert by_name.exit_code == 0, by_name.output
+    territory = borderkit.load(current().territory_layer)
+    land = territory[territory["baseline"] == current().default_baseline].geometry.iloc[0]
+    for row, (_, held) in zip(json.loads(by_name.stdout), series, strict=True):
+        expected = 100 * geod_km2(shapely.intersection(held, land)) / geod_km2(land)
+        assert row["share_pct"] == pytest.approx(expected, rel=1e-3)

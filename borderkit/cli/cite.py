@@ -69,7 +69,7 @@ def citation_lines(record: dict, registry_rows: list[dict]) -> list[str]:
 def cite(file: str | None) -> None:
     """Print how to cite a borderkit figure.
 
-    With FILE (a GeoJSON, GeoPackage, FlatGeobuf or GeoParquet file borderkit wrote), the
+    With FILE (a GeoJSON, GeoPackage, FlatGeobuf or GeoParquet file, or an HTML map borderkit wrote), the
     citation is read from the file: the version and case that made it, the command line,
     the time, the method and the sources. Without FILE, it cites this borderkit and its
     case, and lists every source the case rests on. CSV, JSON tables and GeoJSON

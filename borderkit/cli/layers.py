@@ -55,11 +55,15 @@ def show(name: str, output: str | None, precision: int, sequence: bool, use_rs: 
     """
     guard_outputs({"-o": output})
     fmt = output_format(output, "geojson", VECTOR_OUTPUTS, sequence=sequence)
+    from borderkit.io import case_name
     from borderkit.registry import layers as registry_layers
     from borderkit.registry import load
 
     entry = registry_layers().query_name(name)
-    method = f"bundled layer {entry['name']!r} as curated ({entry['attribution']}); licence {entry['license']}"
+    method = (
+        f"layer {entry['name']!r} of case {case_name()!r} as curated ({entry['attribution']}); "
+        f"licence {entry['license']}"
+    )
     write_features(
         load(entry["name"]),
         fmt,

@@ -26,11 +26,19 @@ baseline_opt = click.option(
     help="Baseline rendering: one of the case's baselines ('borderkit layers' lists the line layers; default: the "
     "case's default baseline).",
 )
+
+
 #: What a case needs for zones, for the message when it lacks them.
-SECTORS_LAYER = (
-    "a layer of sectors (land sources report taken: shape, anchors, depth, width, dates; see the bundled "
-    "case's src/sectors.csv and layers/sectors.geojson) and the components they make up (src/components.csv)"
-)
+def _sectors_help() -> str:
+    """Return what to add for modelled zones, pointing at the bundled case's files as the example."""
+    from borderkit.case import bundled_folder
+
+    example = bundled_folder()
+    return (
+        f"a layer of sectors (land sources report taken: shape, anchors, depth, width, dates; see the bundled "
+        f"case's {example / 'src' / 'sectors.csv'} and {example / 'layers' / 'sectors.geojson'}) and the components "
+        "they make up (src/components.csv)"
+    )
 
 
 def _regions(level: str, what: str):
@@ -67,8 +75,9 @@ def _frames(baseline_name: str, raw: bool):
 
     require(
         "sectors",
-        needed_by="the modelled zones ('borderkit zones', 'timeline', and the zones on a map)",
-        add=SECTORS_LAYER,
+        needed_by="the modelled zones ('borderkit zones', 'timeline', and the zones on a map; a monitor's dated "
+        "control polygons need none: 'borderkit timeline --observed ARCHIVE')",
+        add=_sectors_help(),
     )
     cal = account_zones(baseline_name)
     if raw:
