@@ -1081,8 +1081,8 @@ def make_map(
     layer files (``-``: GeoJSON text in ``add_options["stdin_text"]``), read with
     ``add_options`` (see :func:`borderkit.mapdata.load_user_layer`). ``observed`` is a
     monitor's archive (:func:`borderkit.observed.read_archive`), or several by name, each
-    drawn on the time slider one map at a time. Labels, the zones' words and the renderings of the line shown at
-    first come from the case's data.
+    drawn on the time slider one map at a time. Labels, the zones' words and the
+    renderings of the line shown at first come from the case's data.
     """
     from borderkit.mapdata import default_labels, map_frames, party_names, terrain_overlays, user_layers, zone_label
     from borderkit.registry import baselines, components, sources
