@@ -112,22 +112,83 @@ def calibrated_args():
     return (borderkit.load("sectors"), {n: baseline(n) for n in baselines()}), kwargs
 
 
+def timed_chunk(job, first, n, seed, progress=None):
+    """Run a chunk as :func:`borderkit.montecarlo._run_chunk`, noting in its draws which process ran it and its CPU."""
+    t0 = time.process_time()
+    chunk = RUN_CHUNK(job, first, n, seed, progress=progress)
+    cpu = time.process_time() - t0
+    for record in chunk.records:
+        record.update(worker=os.getpid(), chunk_cpu_s=cpu / len(chunk.records))
+    return chunk
+
+
+RUN_CHUNK = mc._run_chunk
+
+
+def measured_run(args, kwargs, samples: int, workers: int) -> dict:
+    """Run the calibrated sampler once in a forked child; return its wall, CPU, memory and the workers' balance.
+
+    CPU is the child's own (building the job, combining the chunks) and its workers'; the
+    busiest worker's CPU plus the child's own is what the run would take on idle cores.
+    Memory is the peak the run adds to the child, and the largest worker's peak resident
+    size (a forked worker counts the pages it shares with its parent).
+    """
+    import multiprocessing
+    import resource
+
+    def child(queue):
+        before = int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize()
+        mc._run_chunk = timed_chunk
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = monte_carlo(*args, samples=samples, seed=0, workers=workers, **kwargs)
+        wall, own = time.perf_counter() - t0, time.process_time() - c0
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        per_worker = result.draws.groupby("worker")["chunk_cpu_s"].sum()
+        queue.put(
+            {
+                "wall": wall,
+                "cpu_main": own,
+                "cpu_workers": kids.ru_utime + kids.ru_stime,
+                "busiest": float(per_worker.max()) if workers > 1 else 0.0,
+                "mem_main": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before) / 1e6,
+                "mem_worker": kids.ru_maxrss / 1e3,
+                "areas": result.areas_km2,
+            }
+        )
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=child, args=(queue,))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
 def bench_parallel(samples: int, sweep: list[int], repeat: int) -> None:
-    """Print the calibrated run on 1 and 2 local processes (same run), and the break-even sweep."""
+    """Print the calibrated run on 1 and 2 local processes (same run, interleaved), with CPU, memory and balance."""
     args, kwargs = calibrated_args()
     print(f"parallel Monte Carlo (calibrated, as reconcile --samples); {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.2f} before")  # fmt: skip
+    print(
+        "| samples | 1 process, wall | 2 processes, wall | speed-up | CPU, 1 process | CPU, 2 processes "
+        "(main + workers) | on idle cores (CPU / (main + busiest worker)) | memory, 1 process | memory, 2 processes "
+        "(main; largest worker) | load average |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
     for n in [*sweep, samples]:
-        times = {1: [], 2: []}
+        runs: dict[int, list[dict]] = {1: [], 2: []}
         for _ in range(repeat):  # interleaved, so both see the same load
             for workers in (1, 2):
-                t0 = time.perf_counter()
-                monte_carlo(*args, samples=n, seed=0, workers=workers, **kwargs)
-                times[workers].append(time.perf_counter() - t0)
-        one, two = min(times[1]), min(times[2])
+                runs[workers].append(measured_run(args, kwargs, n, workers))
+        one, two = (min(runs[w], key=lambda r: r["wall"]) for w in (1, 2))
+        assert np.array_equal(one["areas"], two["areas"]), "1 and 2 processes must give the same numbers"
+        idle = one["cpu_main"] / (two["cpu_main"] + two["busiest"])
         print(
-            f"{n:6d} samples: 1 process {one:7.2f} s ({one / n * 1e3:5.1f} ms/sample), 2 processes {two:7.2f} s "
-            f"| speed-up {one / two:4.2f}x | load average {os.getloadavg()[0]:.2f}"
+            f"| {n:,} | {one['wall']:.2f} s | {two['wall']:.2f} s | **{one['wall'] / two['wall']:.2f}×** | "
+            f"{one['cpu_main']:.1f} s | {two['cpu_main']:.1f} + {two['cpu_workers']:.1f} s | **{idle:.2f}×** | "
+            f"{one['mem_main']:.0f} MB | {two['mem_main']:.0f} MB; {two['mem_worker']:.0f} MB | "
+            f"{os.getloadavg()[0]:.2f} |",
+            flush=True,
         )
 
 

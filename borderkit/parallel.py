@@ -7,7 +7,8 @@ ran. Where they run:
 - **this process**, when there is one worker or a run is too small to pay for starting
   processes;
 - **local processes** (dask's multiprocessing scheduler, one process per core by default,
-  forked when that is safe), each sent the job with its chunk;
+  forked when that is safe), each given the job once when it starts, then one chunk's
+  arguments at a time as it frees up;
 - **a dask.distributed cluster**, when a scheduler address is given (``scheduler=``, the
   ``--scheduler`` option, :func:`use_scheduler` or the ``BORDERKIT_SCHEDULER`` environment
   variable): the job is scattered to every worker once, then each chunk ships only its
@@ -126,13 +127,22 @@ def run_chunks(
 
 
 def _on_processes(fn, job, tasks, n: int, progress, sizes, keep) -> list:
-    """Run the chunks on ``n`` local processes with dask's multiprocessing scheduler."""
+    """Run the chunks on ``n`` local processes with dask's multiprocessing scheduler.
+
+    The job goes to each worker once, when its process starts (inherited by a forked
+    worker, pickled once for a spawned one), so a chunk ships only its own arguments; and
+    chunks are handed out one at a time as workers free up. dask's default batches six
+    ready tasks per worker at once, which at 8 chunks on 2 workers gave one worker 6 of
+    them (a 1.33x ceiling on 2 cores).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     import dask.multiprocessing
     from dask.callbacks import Callback
 
     keys = [("borderkit-chunk", i) for i in range(len(tasks))]
-    graph: dict = {"borderkit-job": job}
-    graph.update({key: (fn, "borderkit-job", *task) for key, task in zip(keys, tasks, strict=True)})
+    graph: dict = {key: (_with_worker_job, fn, *task) for key, task in zip(keys, tasks, strict=True)}
     index = {key: i for i, key in enumerate(keys)}
     kept: dict[int, Any] = {}
 
@@ -143,9 +153,26 @@ def _on_processes(fn, job, tasks, n: int, progress, sizes, keep) -> list:
             if progress:
                 progress(sizes[index[key]])
 
-    with Callback(posttask=done), dask.config.set({"multiprocessing.context": _start_method()}):
-        dask.multiprocessing.get(graph, keys, num_workers=n)
+    context = multiprocessing.get_context(_start_method())
+    pool = ProcessPoolExecutor(n, mp_context=context, initializer=_hold_worker_job, initargs=(job,))
+    with pool, Callback(posttask=done):
+        dask.multiprocessing.get(graph, keys, pool=pool, chunksize=1)
     return [kept[i] for i in range(len(tasks))]
+
+
+#: The job of the run a local worker process serves (set once, when the process starts).
+_WORKER_JOB: Any = None
+
+
+def _hold_worker_job(job: Any) -> None:
+    """Keep the run's job in this worker process (the pool's initializer)."""
+    global _WORKER_JOB
+    _WORKER_JOB = job
+
+
+def _with_worker_job(fn: Callable[..., Any], *task: Any) -> Any:
+    """Run one chunk in a local worker process on the job it was started with."""
+    return fn(_WORKER_JOB, *task)
 
 
 def _start_method() -> str:

@@ -5,6 +5,9 @@ where a chunk runs (this process, local worker processes, a LocalCluster's worke
 how many workers there are must not change a single number, the draws or the raster.
 """
 
+import os
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +19,7 @@ import borderkit.parallel
 from borderkit.account import build_account
 from borderkit.errors import BorderkitError, UsageError
 from borderkit.montecarlo import CHUNK_SAMPLES, AccountDraws, Quantity, _coverage, _Grid, monte_carlo
-from borderkit.parallel import SCHEDULER_ENV, use_scheduler
+from borderkit.parallel import SCHEDULER_ENV, run_chunks, use_scheduler
 from borderkit.reconcile import to_components, to_figures
 from borderkit.registry import baseline, baselines, components, figures, load
 
@@ -123,3 +126,19 @@ def test_rasterised_coverage_is_the_cells_whose_centre_lies_in_a_zone():
     assert expected.sum() > 1000  # the zones cover many cells
     assert np.array_equal(got.astype(bool), expected)
     assert not _coverage(np.array([shapely.Polygon()], dtype=object), grid).any()
+
+
+def _pid_after_a_pause(job, k, progress=None):
+    time.sleep(0.5)  # long enough that a second worker takes the next chunk
+    return os.getpid(), job, k
+
+
+def test_local_workers_get_the_job_and_take_chunks_one_at_a_time():
+    # dask's multiprocessing scheduler hands out 6 ready tasks per worker at once by default:
+    # these 4 chunks would all go to one worker (and 8 chunks of 200 samples 6 to one, 2 to the other)
+    job = {"shared": np.arange(3)}
+    out = run_chunks(_pid_after_a_pause, job, [(k,) for k in range(4)], workers=2)
+    assert [k for _, _, k in out] == [0, 1, 2, 3]
+    assert all(np.array_equal(got["shared"], job["shared"]) for _, got, _ in out)
+    pids = {pid for pid, _, _ in out}
+    assert len(pids) == 2 and os.getpid() not in pids

@@ -22,6 +22,12 @@ def frames():
     return map_frames(samples=0)
 
 
+@pytest.fixture(scope="module")
+def made():
+    """The default map and its report, built once (the account behind it takes ~2 s): the tests only read them."""
+    return render.make_map(samples=0)
+
+
 def _html(frames, *, offline=True, **kwargs):
     f, attributions, summary = frames
     m, report = build_map(f, sources=sources(), attributions=attributions, summary=summary, **kwargs)
@@ -266,8 +272,8 @@ def test_popups_have_readable_keys_and_no_nan(frames):
     assert '"Source"' in text and '"source_title"' not in text.split("aliases")[-1][:2000]
 
 
-def test_one_rendering_of_the_line_by_default_and_control_collapsed():
-    m, _ = render.make_map(samples=0)
+def test_one_rendering_of_the_line_by_default_and_control_collapsed(made):
+    m, _ = made
     html = to_html(m)
     assert '"collapsed": true' in html
     groups = {c.layer_name: c.show for c in m._children.values() if hasattr(c, "layer_name")}
@@ -317,10 +323,10 @@ def test_print_refuses_an_unknown_extension(cli, tmp_path):
     assert result.exit_code == 2 and ".png, .svg, .pdf" in result.output
 
 
-def test_print_map_labels_places_without_collisions():
+def test_print_map_labels_places_without_collisions(made):
     from borderkit.staticmap import draw_static_map
 
-    _, report = render.make_map(samples=0)
+    _, report = made
     fig = draw_static_map(report)
     ax = fig.axes[0]
     names = set(report.labels["name"])
@@ -332,11 +338,11 @@ def test_print_map_labels_places_without_collisions():
     assert ax.get_xticks().size == 0 and ax.get_xlabel() == ""  # a graticule, no degree axes
 
 
-def test_print_map_lists_every_figure_without_overlaps():
+def test_print_map_lists_every_figure_without_overlaps(made):
     """The print page's side panel holds every figure to the date (none cut off), and no two texts overlap."""
     from borderkit.staticmap import draw_static_map
 
-    _, report = render.make_map(samples=0)
+    _, report = made
     fig = draw_static_map(report)
     on = report.summary["date"]
     figures = [f for f in report.summary["figures"] if f["date"] <= on and f.get("status_key") != "repeats"]
@@ -355,11 +361,11 @@ def test_print_map_lists_every_figure_without_overlaps():
     assert not any(a.overlaps(b) for i, a in enumerate(shrunk) for b in shrunk[i + 1 :])
 
 
-def test_print_legend_keys_match_the_symbols():
+def test_print_legend_keys_match_the_symbols(made):
     """Hatched layers have hatched keys over a faint fill; 'area named' events a dashed hollow ring, as drawn."""
     from borderkit.staticmap import draw_static_map
 
-    _, report = render.make_map(samples=0)
+    _, report = made
     fig = draw_static_map(report)
     legend = fig.legends[0]
     renderer = fig.canvas.get_renderer()
@@ -371,3 +377,25 @@ def test_print_legend_keys_match_the_symbols():
     ring = next(h for label, h in keys.items() if "hollow ring" in label)  # the artist the legend drew
     assert type(ring).__name__ == "Circle" and ring.get_facecolor()[3] == 0
     assert ring.get_linestyle() not in ("-", "solid")
+
+
+def test_the_map_follows_the_case_files_it_was_built_from(tmp_path):
+    """The account behind a map is kept per version of the case's files: a changed figures file is seen."""
+    import shutil
+
+    from borderkit.case import current, use_case
+
+    folder = tmp_path / "case"
+    shutil.copytree(current().folder, folder)
+    use_case(folder)
+    try:
+        _, before = render.make_map(samples=0)
+        path = folder / current().files["figures"]
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table.iloc[:-1].to_csv(path, index=False)  # the last figure withdrawn
+        _, after = render.make_map(samples=0)
+    finally:
+        use_case(None)
+    dropped = table["id"].iloc[-1]
+    assert dropped in {f["id"] for f in before.summary["figures"]}
+    assert {f["id"] for f in after.summary["figures"]} == {f["id"] for f in before.summary["figures"]} - {dropped}
