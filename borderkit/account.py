@@ -796,7 +796,7 @@ def _explanation(fig: Figure, mech: Mechanism, best: tuple[_Candidate, float, fl
     return Explanation(mech.key, cand.detail, value, residual, support, evidence, rate)
 
 
-def _explain(ctx: _Context, fig: Figure, superseded: set[str], rates: Mapping[str, float]) -> list[Explanation]:
+def _explain(ctx: _Context, fig: Figure, rates: Mapping[str, float]) -> list[Explanation]:
     """Return the mechanisms that reproduce an outlier within :data:`Z_EXPLAINS`, best first.
 
     A source's own words make an explanation ``supported`` (or ``contradicted``); a link the
@@ -953,7 +953,7 @@ def _null_test(
             continue
         outliers += 1
         ctx = _Context(areas, comps, geometry, [*independent, fig])
-        found = _explain(ctx, fig, set(), {})
+        found = _explain(ctx, fig, {})
         any_ += bool(found)
         for e in found:
             explained[e.mechanism] += 1
@@ -972,6 +972,8 @@ def figure_base_rates(ctx: _Context, fig: Figure, n: int, rng: np.random.Generat
     lo, hi = math.log(min(values)), math.log(max(values))
     fitted = ctx.fitted(fig.components)
     counts = {m.key: 0 for m in MECHANISMS}
+    # the trials stand in for the figure: the figure itself is no other source's count for them
+    ctx = dataclasses.replace(ctx, figures=[f for f in ctx.figures if f.id != fig.id])
     for _ in range(n):
         value = _round2(math.exp(rng.uniform(lo, hi)))
         trial = dataclasses.replace(fig, id="null", value_km2=value, value_high_km2=None,
@@ -986,7 +988,6 @@ def figure_base_rates(ctx: _Context, fig: Figure, n: int, rng: np.random.Generat
 
 # ----------------------------------------------------------------------------- the account
 def _figure_results(figures: Sequence[Figure], ctx: _Context, null: int, seed: int) -> tuple[FigureResult, ...]:
-    superseded = {f.supersedes for f in figures if f.supersedes}
     out = []
     for i, f in enumerate(figures):
         fitted = _fitted(ctx.areas, f)
@@ -996,7 +997,7 @@ def _figure_results(figures: Sequence[Figure], ctx: _Context, null: int, seed: i
         considered: tuple[Explanation, ...] = ()
         if status == "outlier":
             rates = figure_base_rates(ctx, f, null, np.random.default_rng([seed, 3, i])) if null > 0 else {}
-            explanations = tuple(_explain(ctx, f, superseded, rates))
+            explanations = tuple(_explain(ctx, f, rates))
             considered = _considered(ctx, f, rates)
         out.append(
             FigureResult(

@@ -5,13 +5,17 @@ independent computation (pyproj directly, the kernel's own view of a file, a han
 account whose answer is known), never from the function under test.
 """
 
+import contextlib
+import ctypes
 import datetime as dt
+import errno
 import math
 import os
 import resource
 import signal
 import socket
 import stat
+import struct
 import threading
 
 import geopandas as gpd
@@ -377,3 +381,168 @@ def test_summary_panel_shows_every_text_field_escaped():
     assert "<img src=x" not in page and "&lt;img src=x onerror=bk_estimate()&gt;" in page
     assert "42" not in page.split('id="bk-summary"')[1].split("</div>")[0]  # no template ran
     assert "5–95% 10–15 km²" in page
+
+
+# ----------------------------------------------------------------------------- io: messages for any OSError
+@pytest.mark.parametrize(
+    ("exc", "option", "message"),
+    [
+        (OSError("it broke"), "--png", "could not write out.csv: it broke. Check the path or choose another --png."),
+        (
+            OSError(errno.EBADF, "Bad File Descriptor"),
+            "-o",
+            "could not write out.csv: bad file descriptor (errno 9). Check the path or choose another -o.",
+        ),
+        (
+            OSError(errno.EBADF, ""),
+            "-o",
+            "could not write out.csv: ebadf (errno 9). Check the path or choose another -o.",
+        ),
+        (OSError(9999, ""), "-o", "could not write out.csv: error (errno 9999). Check the path or choose another -o."),
+        (
+            OSError(errno.EDQUOT, "Disk quota exceeded"),
+            "--csv",
+            "could not write out.csv: disk quota exceeded (errno 122). Free space or choose another --csv.",
+        ),
+        (
+            OSError(errno.EROFS, "Read-only file system"),
+            "-o",
+            "could not write out.csv: read-only file system (errno 30). Choose a folder you can write to with -o.",
+        ),
+        (
+            OSError(errno.EPERM, "Operation not permitted"),
+            "-o",
+            "could not write out.csv: operation not permitted (errno 1). Choose a folder you can write to with -o.",
+        ),
+    ],
+    ids=["no-errno", "strerror", "errno-name", "unknown", "quota", "read-only", "not-permitted"],
+)
+def test_any_oserror_becomes_a_sentence_with_its_reason_and_advice(exc, option, message):
+    """Kills the reason (lower-cased strerror, else the errno's name, else "error") and the advice per errno."""
+    assert str(bio._output_error("out.csv", exc, option)) == message
+
+
+# ----------------------------------------------------------------------------- io: what the folder sees
+IN_MODIFY, IN_CLOSE_WRITE, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE = 0x2, 0x8, 0x40, 0x80, 0x100
+
+
+def _folder_events(folder, action) -> list[tuple[str, str]]:
+    """Run ``action`` and return what the kernel reported of the folder's names (inotify), in order."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    assert fd >= 0, os.strerror(ctypes.get_errno())
+    try:
+        mask = IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE
+        assert libc.inotify_add_watch(fd, os.fsencode(folder), mask) >= 0
+        action()
+        data = b""
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(fd, 65536):
+                data += chunk
+    finally:
+        os.close(fd)
+    names = {
+        IN_MODIFY: "modify",
+        IN_CLOSE_WRITE: "close",
+        IN_MOVED_FROM: "from",
+        IN_MOVED_TO: "to",
+        IN_CREATE: "create",
+    }
+    events, at = [], 0
+    while at < len(data):
+        _, event, _, size = struct.unpack_from("iIII", data, at)
+        name = data[at + 16 : at + 16 + size].rstrip(b"\0").decode()
+        events.append((names.get(event & 0xFFF, hex(event)), name))
+        at += 16 + size
+    return events
+
+
+def test_with_o_tmpfile_no_name_ever_points_at_a_partial_file(tmp_path):
+    """Kills anything that makes the writer fall back to a named temporary file where O_TMPFILE works.
+
+    The content goes into an unnamed file, which gets a name only when complete: the folder sees
+    no write under any name. A new file is linked straight to its name; an old one is replaced by
+    renaming a hidden ``.<name>.<8 hex>.tmp`` over it.
+    """
+    out = tmp_path / "out.csv"
+
+    def named(events):  # the kernel reports writes to an unnamed O_TMPFILE file as "#<inode>"
+        return [e for e in events if not e[1].startswith("#")]
+
+    events = _folder_events(tmp_path, lambda: bio.write_output(out, "x" * 100_000))
+    assert named(events) == [("create", "out.csv")]
+    assert any(kind == "modify" and name.startswith("#") for kind, name in events)
+    events = named(_folder_events(tmp_path, lambda: bio.write_output(out, "y" * 100_000)))
+    temp = events[0][1]
+    assert events == [("create", temp), ("from", temp), ("to", "out.csv")]
+    assert temp.startswith(".out.csv.") and temp.endswith(".tmp") and len(temp) == len(".out.csv..tmp") + 8
+    int(temp[len(".out.csv.") : -len(".tmp")], 16)  # hexadecimal
+    assert out.read_text() == "y" * 100_000 and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_the_mkstemp_fallback_writes_a_hidden_temporary_file_then_renames_it(tmp_path, monkeypatch):
+    """Kills the fallback's temporary name (hidden, beside the output) and its rename over the output."""
+    monkeypatch.setattr(bio, "USE_O_TMPFILE", False)
+    out = tmp_path / "out.csv"
+    events = _folder_events(tmp_path, lambda: bio.write_output(out, "x" * 1000))
+    temp = events[0][1]
+    assert events[0] == ("create", temp) and temp.startswith(".out.csv.") and temp.endswith(".tmp")
+    assert events[:2] == [("create", temp), ("modify", temp)]
+    assert events[-3:] == [("from", temp), ("to", "out.csv"), ("close", "out.csv")]
+
+
+def _open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def test_every_write_closes_what_it_opened(tmp_path, tmpfile_mode):
+    """Kills a file or folder descriptor left open (a long run writing many files would run out)."""
+    bio.write_output(tmp_path / "warm.csv", "a")
+    before = _open_fds()
+    for _ in range(3):
+        bio.write_output(tmp_path / "out.csv", "new")  # new, then replacing
+    bio.write_output("/dev/null", "x")
+    with pytest.raises(OutputError):
+        bio.write_output(tmp_path / "missing" / "out.csv", "x")
+    assert _open_fds() == before
+
+
+def test_text_is_encoded_as_asked_and_problems_name_the_option(tmp_path):
+    """Kills the encoding ignored, and the option missing from the message of a path never written."""
+    bio.write_output(tmp_path / "latin.txt", "é", encoding="latin-1")
+    assert (tmp_path / "latin.txt").read_bytes() == b"\xe9"
+    text = _message("/proc/self/status", option="--html")
+    assert text.endswith(", a kernel file. Choose another --html.")
+
+
+def test_a_signal_during_a_write_leaves_nothing_and_still_reaches_its_handler(tmp_path):
+    """Kills the interruption swallowed: the program's own handler runs and the write is reported failed."""
+    seen = []
+    old = signal.signal(signal.SIGHUP, lambda signum, frame: seen.append(signum))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+
+    def reader():
+        with open(fifo, "rb"):  # opens the pipe, reads nothing: the writer blocks once it is full
+            threading.Event().wait(0.3)
+            os.kill(os.getpid(), signal.SIGHUP)
+            threading.Event().wait(0.3)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        text = _message(fifo, b"z" * 2_000_000)
+    finally:
+        thread.join()
+        signal.signal(signal.SIGHUP, old)
+    assert seen == [signal.SIGHUP]
+    assert text == f"could not write {fifo}: interrupted by SIGHUP; any old file is unchanged."
+
+
+def test_a_refusal_names_the_default_option_when_none_is_given(tmp_path):
+    """Kills the default option of the message changed (every caller that names no option relies on it)."""
+    with pytest.raises(OutputError) as info:
+        bio.write_output(tmp_path, b"data")
+    assert str(info.value).endswith(
+        "it is a folder; borderkit writes only to files, character devices and FIFOs. Choose another -o."
+    )
