@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/crossings.py
 	$(BIN)/python benchmarks/maps.py
 	$(BIN)/python benchmarks/viewshed.py
+	$(BIN)/python benchmarks/bench_vectortiles.py
 
 # Refresh geodata/raw from ../shared/data (when present), then rebuild the curated layers.
 geodata: $(STAMP)

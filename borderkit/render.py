@@ -499,7 +499,7 @@ def explore_layers(
 
     This is the free function notebooks call to add their own data to a borderkit map.
     ``name``, ``label`` and the data are shown as text, never run as HTML or template.
-    ``vector_tiles``: None draws a large layer as client-side vector tiles (above
+    ``vector_tiles``: None draws a large layer as client-side vector tiles (from
     :data:`borderkit.vectortiles.VECTOR_TILE_MIN_VERTICES` vertices); True or False forces it.
     """
     m = m if m is not None else new_map()

@@ -108,6 +108,13 @@ ASSETS = [
             ),
         ],
     ),
+    # large user layers as client-side vector tiles (borderkit.vectortiles): geojson-vt cuts them
+    (
+        "geojson-vt",
+        "3.2.1",
+        "LICENSE",
+        [("https://cdn.jsdelivr.net/npm/geojson-vt@3.2.1/geojson-vt.js", "geojson-vt.js")],
+    ),
 ]
 
 URL_RE = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
