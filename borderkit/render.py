@@ -946,6 +946,7 @@ def build_map(
     layer_labels: Mapping[str, str] | None = None,
     hidden: Iterable[str] | None = None,
     parties: Mapping[str, str] | None = None,
+    vector_tiles: bool | None = None,
 ) -> tuple[Any, MapReport]:
     """Build the borderkit map from layer frames (already filtered to ``date`` if given).
 
@@ -956,7 +957,10 @@ def build_map(
     important, kept when labels collide); ``layer_labels`` give layers their words in the
     legend and layer control; ``hidden`` layers start switched off (default: the case's
     regions and communities; the map command adds the other renderings of the line);
-    ``parties`` names the countries by ISO code in the legend.
+    ``parties`` names the countries by ISO code in the legend. ``vector_tiles`` draws the
+    user's layers (``user:…``) as client-side vector tiles (True), never (False) or when
+    they are large (None, :data:`borderkit.vectortiles.VECTOR_TILE_MIN_VERTICES`; the
+    case's own layers always go by their size).
 
     Every string given (frame names, property values, attributions, summary, overlay
     names, labels, ``date``) is untrusted: it is shown as text and never runs as HTML or template.
@@ -997,7 +1001,9 @@ def build_map(
                 "so it is drawn without the time slider."
             )
         if len(gdf):
-            layer = _add_layer(gdf, name=name, m=m, label=layer_labels.get(name), show=name not in hidden)
+            tiled = vector_tiles if name.startswith("user:") else None  # the case's own layers: by their size
+            layer = _add_layer(gdf, name=name, m=m, label=layer_labels.get(name), show=name not in hidden,
+                               vector_tiles=tiled)  # fmt: skip
             search_layer = layer if name == "places" else search_layer
     if labels is not None and len(labels):
         _add_labels(m, labels)
@@ -1074,6 +1080,7 @@ def make_map(
     m: Any = None,
     add_options: Mapping[str, Any] | None = None,
     observed: Mapping[str, gpd.GeoDataFrame] | gpd.GeoDataFrame | None = None,
+    vector_tiles: bool | None = None,
 ) -> tuple[Any, MapReport]:
     """Gather the data (bundled layers, zones, user layers, DEM overlays) and build the map.
 
@@ -1109,6 +1116,7 @@ def make_map(
         layer_labels={"zones": zone_label(components())} if "zones" in frames else {},
         hidden=(*_coverages() - {"countries"}, *baselines()[1:]),  # one rendering of the line; others on request
         parties=party_names(),
+        vector_tiles=vector_tiles,
     )
     report.notes = [*notes, *report.notes]
     return m, report

@@ -187,3 +187,16 @@ def test_benchmark_runs_small_without_browser(capsys):
     assert bench_vectortiles.main(["--sizes", "300", "--no-browser"]) == 0
     out = capsys.readouterr().out
     assert "vector tiles" in out and "explore()" in out and "ratios explore()/vector tiles: size" in out
+
+
+@pytest.mark.parametrize("flag, tiled", [("--vector-tiles", True), ("--no-vector-tiles", False), (None, False)])
+def test_map_command_forces_vector_tiles_on_or_off_for_added_layers(cli, tmp_path, flag, tiled):
+    """A small --add layer is tiled only when asked; the case's own layers are never forced."""
+    path = tmp_path / "cells.geojson"
+    _frame(30).to_file(path)
+    out = tmp_path / "map.html"
+    result = cli("map", "-o", out, "--samples", "0", "--add", path, *([flag] if flag else []))
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert ("geojsonvt(" in page) is tiled
+    assert page.count("geojsonvt(") <= 1  # one tiled layer at most: the user's

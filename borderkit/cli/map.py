@@ -145,6 +145,12 @@ def _may_replace(path: Path, overwrite: bool) -> bool:
     show_default=True,
     help="With --observed: the property holding each map's date (else the date in the file name).",
 )
+@click.option(
+    "--vector-tiles/--no-vector-tiles",
+    default=None,
+    help="Draw the --add layers as client-side vector tiles, or never; by default a layer is tiled from 50,000 "
+    "vertices (fast with 100,000 polygons; plain GeoJSON keeps place search and per-feature styles).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing file that borderkit did not write.")
 def map_cmd(
     output,
@@ -168,6 +174,7 @@ def map_cmd(
     dem,
     observed_sources,
     date_column,
+    vector_tiles,
     overwrite,
 ):
     """Write an interactive map of the bundled layers, modelled zones and events.
@@ -228,6 +235,7 @@ def map_cmd(
             notes_to_stderr(more)
     m, report = make_map(
         observed=archives or None,
+        vector_tiles=vector_tiles,
         layers=names,
         date=date,
         add=add,
