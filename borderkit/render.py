@@ -115,6 +115,7 @@ _POPUP_FIELDS = (
     "extent",
     "quote",
     "note",
+    "properties",
 )
 #: Popup keys in words (a key not listed is shown as it is).
 _ALIASES = {
@@ -132,7 +133,13 @@ _ALIASES = {
     "extent": "Extent",
     "quote": "Quote",
     "note": "Note",
+    "properties": "Properties",
 }
+#: Keys borderkit knows; a user layer's other properties are shown as one line of text.
+_KNOWN_KEYS = (*_POPUP_FIELDS, "id", "kind", "claimant", "holder", "start", "end", "status", "rendering", "section",
+               "position")  # fmt: skip
+#: The most characters of one property value, and of a user feature's properties line, shown in its popup.
+_PROPERTY_CHARS, _PROPERTIES_CHARS = 80, 400
 
 
 @dataclass
@@ -178,6 +185,37 @@ def escape_properties(gdf: gpd.GeoDataFrame, fields: Iterable[str]) -> gpd.GeoDa
                 for v in out[col]
             ]
     return out
+
+
+def _with_properties_line(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a user layer with its own properties as one text value (``key: value · …``) for its popups.
+
+    The keys are the user's, so they never become popup fields or JavaScript names: they
+    are text inside a value, escaped with it. The source key is dropped where it only
+    repeats the source's title (a user file is its own source).
+    """
+    own = [c for c in gdf.columns if c not in _KNOWN_KEYS and c != gdf.geometry.name]
+    out = gdf.copy()
+    if "source" in out and "source_title" in out and (out["source"] == out["source_title"]).all():
+        out["source"] = ""
+    if not own:
+        return out
+
+    def line(row: pd.Series) -> str:
+        items = [f"{k}: {_short_text(v, _PROPERTY_CHARS)}" for k, v in row.items() if not _blank(v)]
+        return _short_text(" · ".join(items), _PROPERTIES_CHARS)
+
+    out["properties"] = out[own].apply(line, axis=1) if len(out) else []
+    return out
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+
+
+def _short_text(value: Any, limit: int) -> str:
+    text = " ".join(f"{value:,.6g}".split()) if isinstance(value, float) else " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict]:
@@ -262,14 +300,12 @@ def prepare_layers(
         else:
             gdf = simplify_lines(gdf, tolerance_m)
         gdf = with_source_titles(gdf, sources)
+        if name.startswith("user:"):
+            gdf = _with_properties_line(gdf)
         # only these known keys go on: a property key reaches the page as a popup label and
-        # as JavaScript (folium's feature identifier), so user keys are never passed through
-        keep = [
-            c
-            for c in gdf.columns
-            if c in _POPUP_FIELDS
-            or c in ("id", "kind", "claimant", "holder", "start", "end", "status", "rendering", "section", "position")
-        ]
+        # as JavaScript (folium's feature identifier), so user keys travel only as text in
+        # one 'properties' value (escaped like every value)
+        keep = [c for c in gdf.columns if c in _KNOWN_KEYS]
         gdf = escape_properties(gdf[[*keep, gdf.geometry.name]], keep)
         out[name] = gdf
     return out
@@ -312,6 +348,8 @@ def layer_words(name: str) -> str:
         return current().baseline_label(name)
     if name.startswith("observed:"):
         return f"Ground held on the maps of {name.split(':', 2)[2]} (each map until the next)"
+    if name.startswith("user:"):
+        return f"Your layer: {Path(name.split(':', 2)[2]).name}"
     return _LABELS.get(name, name)
 
 
@@ -685,7 +723,21 @@ def _state_html(state: Mapping, *, shown: bool) -> str:
     if not parts:
         parts = ['<div class="bk-part">No land taken in the account yet.</div>']
     hidden = "" if shown else " hidden"
-    return f'<div class="bk-state" data-from="{escape_text(state["from"])}"{hidden}>{"".join(parts)}</div>'
+    lead = escape_text(_lead(state))
+    return (
+        f'<div class="bk-state" data-from="{escape_text(state["from"])}" data-lead="{lead}"{hidden}>'
+        f"{''.join(parts)}</div>"
+    )
+
+
+def _lead(state: Mapping) -> str:
+    """Return a state's first total in a few words, for the folded panel's one line (a phone shows only that)."""
+    rows = [*state.get("totals", []), *state.get("others", [])]
+    if not rows:
+        return "none in the account yet"
+    row = rows[0]
+    value = f"{_km2(row['area_km2'])} km² ({_km2(row['low_km2'])}–{_km2(row['high_km2'])})"
+    return f"{value} {row.get('name') or row.get('label')}"
 
 
 def _figure_html(fig: Mapping, on: str) -> str:
@@ -728,8 +780,9 @@ def _summary_html(summary: Mapping) -> str:
     how = f'<div class="bk-note">{escape_text(summary["how"])}</div>' if summary.get("how") else ""
     return (
         '<div class="bk-summary" id="bk-summary"><details class="bk-fold" open><summary>'
-        f'<b>Land held, on <span class="bk-now">{escape_text(on)}</span></b> '
-        '<span class="bk-sub">(account of the published figures: km², interval)</span></summary>'
+        f'<b>Land held, on <span class="bk-now">{escape_text(on)}</span></b>'
+        '<span class="bk-sub"> (account of the published figures: km², interval)</span>'
+        f'<span class="bk-lead">: {escape_text(_lead(state_on(summary, on)))}</span></summary>'
         f"{states}{band_text}{how}"
         f'<details class="bk-figures bk-fold" open><summary>Published figures '
         f'(<span class="bk-count">{count}</span> to this date)</summary><ul>{"".join(figures)}</ul></details>'
@@ -750,6 +803,9 @@ _FOLLOW_JS = """
     var current = null;
     panel.querySelectorAll('.bk-state').forEach(function (s) { if (s.dataset.from <= on) current = s; });
     panel.querySelectorAll('.bk-state').forEach(function (s) { s.hidden = s !== current; });
+    panel.querySelectorAll('.bk-lead').forEach(function (e) {
+      e.textContent = current ? ': ' + current.dataset.lead : '';
+    });
     var n = 0;
     panel.querySelectorAll('li[data-date]').forEach(function (li) {
       li.hidden = li.dataset.date > on; if (!li.hidden) n++;
@@ -827,6 +883,8 @@ _CSS = """
 .bk-summary { width: 360px; max-height: calc(100vh - 120px); overflow: auto; box-sizing: border-box; }
 .bk-summary summary, .bk-legend summary { cursor: pointer; }
 .bk-summary .bk-sub, .bk-note, .bk-int { color: #555; font-size: 11px; }
+.bk-lead { font-weight: 600; } details.bk-fold[open] > summary .bk-lead { display: none; }
+details.bk-fold:not([open]) > summary .bk-sub { display: none; }
 .bk-total, .bk-part { display: flex; gap: 6px; align-items: baseline; }
 .bk-total { margin-top: 4px; } .bk-part { margin-left: 12px; color: #333; font-size: 11px; }
 .bk-what { flex: 1; min-width: 0; }
@@ -860,10 +918,10 @@ _CSS = """
 @media (max-width: 700px) {
   .bk-summary-wrap { left: 50px !important; right: 10px; }
   .bk-summary { width: auto; max-height: 45vh; }
-  .leaflet-top.leaflet-right { top: 44px; }
+  .leaflet-top.leaflet-right { top: 76px; }  /* below the folded headline's two lines */
   .leaflet-control-search .search-input { width: 110px; }
   .leaflet-control-minimap, .leaflet-control-measure { display: none; }
-  .bk-legend-wrap { top: 160px !important; }
+  .bk-legend-wrap { top: 192px !important; }
   .bk-legend { max-height: calc(100vh - 330px); }
   .leaflet-timeline-control output, .leaflet-timeline-control .time-text { white-space: nowrap; }
   .leaflet-control-attribution { max-width: 22vw; }

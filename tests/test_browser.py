@@ -364,7 +364,13 @@ def test_layout_from_phone_to_wide_screen(browser, default_map, width):
     for selector in (".bk-summary", ".bk-legend", ".leaflet-timeline-control"):
         r = _rect(browser, selector)
         assert r["l"] >= 0 and r["r"] <= inner[0] + 1, selector  # nothing off the screen
-    if width == 420:
+    if width == 420:  # folded, the headline still gives the leading total and its interval
+        lead = browser.execute_script(
+            "var e = document.querySelector('.bk-lead'); return [e.textContent, getComputedStyle(e).display];"
+        )
+        assert lead[1] != "none" and " km² (" in lead[0] and "taken since" in lead[0], lead
+        search = _rect(browser, ".leaflet-control-search")
+        assert not _overlap(_rect(browser, ".bk-summary"), search)  # the search box stays clear of it
         browser.save_screenshot(str(IMG / "map-420px.png"))
     browser.set_window_size(1400, 900)
 

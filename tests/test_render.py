@@ -399,3 +399,23 @@ def test_the_map_follows_the_case_files_it_was_built_from(tmp_path):
     dropped = table["id"].iloc[-1]
     assert dropped in {f["id"] for f in before.summary["figures"]}
     assert {f["id"] for f in after.summary["figures"]} == {f["id"] for f in before.summary["figures"]} - {dropped}
+
+
+def test_a_user_layers_own_properties_show_as_escaped_text_in_its_popups(cli, tmp_path):
+    """The user's columns reach the popup as one line of text (keys included), never as HTML or field names."""
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "survey.geojson"
+    hostile = '<img src=x onerror="window.__bk_xss=1">'
+    gpd.GeoDataFrame(
+        {"cover": [0.5, 0.7], "survey": ["team A 2023", hostile], hostile: ["v", None]},
+        geometry=[shapely.Point(45, 40).buffer(0.05), shapely.Point(45.3, 40.2).buffer(0.05)],
+        crs=4326,
+    ).to_file(path)
+    out = tmp_path / "m.html"
+    assert cli("map", "-o", out, "--samples", "0", "--add", path).exit_code == 0
+    page = out.read_text()
+    assert "cover: 0.5 \\u00b7 survey: team A 2023" in page  # the user's own keys and values, in order
+    assert hostile not in page and "onerror=\\u0026quot;" in page  # escaped, key and value alike
+    assert "Your layer: survey.geojson" in page and "user:1:" not in page.split("<body>", 1)[1].split("<script")[0]
