@@ -601,7 +601,8 @@ class LegendEntry:
     """One legend key: its words and the symbol it shows, the same on the web page and in print.
 
     ``symbol`` is ``line``, ``area``, ``hatch``, ``dot`` or ``ring``; ``dash`` is an SVG
-    dash array ('' for solid).
+    dash array ('' for solid); ``opacity`` is an area's fill opacity, the layer's own, so
+    the key looks like what is drawn.
     """
 
     label: str
@@ -610,6 +611,7 @@ class LegendEntry:
     fill: str = "none"
     dash: str = ""
     width: float = 2.0
+    opacity: float = 0.25
 
 
 def legend_entries(layers: Iterable[str], labels: Mapping[str, str] | None = None,
@@ -623,10 +625,15 @@ def legend_entries(layers: Iterable[str], labels: Mapping[str, str] | None = Non
     for name in layers:
         label = labels.get(name) or layer_words(name)
         if name == "countries":
+            opacity = float(_style("countries", {})["fillOpacity"])
             out += [
                 LegendEntry(
-                    f"{parties.get(iso, iso)} (de jure territory)", "area", party_colour(iso), party_colour(iso)
-                )
+                    f"{parties.get(iso, iso)} (de jure territory)",
+                    "area",
+                    party_colour(iso),
+                    party_colour(iso),
+                    opacity=opacity,
+                )  # fmt: skip
                 for iso in _party_codes()
             ]
         elif name == "events":
@@ -648,6 +655,7 @@ def legend_entries(layers: Iterable[str], labels: Mapping[str, str] | None = Non
                     style.get("fillColor", style.get("color", "#999")) if polygon else "none",
                     style.get("dashArray", ""),
                     float(style.get("weight", 2)),
+                    float(style.get("fillOpacity", 0.25)),
                 )
             )
     return out
@@ -687,7 +695,7 @@ def _symbol_svg(entry: LegendEntry) -> str:
     else:
         fill = "url(#bk-hatch-zone)" if entry.symbol == "hatch" and entry.dash else (
             "url(#bk-hatch-aze)" if entry.symbol == "hatch" else entry.fill)  # fmt: skip
-        opacity = "" if entry.symbol == "hatch" else ' fill-opacity="0.25"'
+        opacity = "" if entry.symbol == "hatch" else f' fill-opacity="{entry.opacity:g}"'
         shape = f'<rect x="2" y="1" width="18" height="10" fill="{fill}"{opacity} {stroke} stroke-width="1.5"/>'
     return f'<svg class="bk-key" width="22" height="12" aria-hidden="true">{shape}</svg>'
 

@@ -66,6 +66,8 @@ def _matplotlib():
 # ---------------------------------------------------------------- layers
 def _draw_layers(ax, frames: Mapping[str, gpd.GeoDataFrame], hidden: Iterable[str]) -> list[str]:
     """Draw each frame as the web map styles it; return the names drawn (the legend's layers)."""
+    from matplotlib.colors import to_rgba
+
     from borderkit.render import AREA_NAMED_STYLE, EVENT_COLOURS, PALETTE, _party_codes, _style, party_colour
 
     hidden = set(hidden)
@@ -77,7 +79,8 @@ def _draw_layers(ax, frames: Mapping[str, gpd.GeoDataFrame], hidden: Iterable[st
         if name == "countries":
             for iso in sorted(set(gdf["claimant"].dropna())):
                 part = gdf[gdf["claimant"] == iso]
-                part.plot(ax=ax, color=party_colour(iso), alpha=0.10, edgecolor=party_colour(iso), lw=0.6, zorder=1)
+                part.plot(ax=ax, facecolor=to_rgba(party_colour(iso), _style("countries", {})["fillOpacity"]),
+                          edgecolor=party_colour(iso), lw=0.6, zorder=1)  # fmt: skip
         elif name in ("zones", "enclaves"):
             colour = PALETTE["zone"] if name == "zones" else party_colour(_party_codes()[-1])
             gdf.plot(ax=ax, facecolor=colour, alpha=0.15, edgecolor="none", zorder=3)
@@ -285,8 +288,8 @@ def _legend(ax, names: list[str], report) -> None:
         elif e.symbol == "hatch":  # a faint fill under the hatching, as the map draws it
             handles.append(Patch(facecolor=to_rgba(e.fill, 0.15), edgecolor=e.colour, hatch="////",
                                  linestyle="--" if e.dash else "-", label=e.label))  # fmt: skip
-        else:
-            handles.append(Patch(facecolor=e.fill, alpha=0.35, edgecolor=e.colour, label=e.label))
+        else:  # the layer's own fill opacity, as drawn (the outline solid)
+            handles.append(Patch(facecolor=to_rgba(e.fill, e.opacity), edgecolor=e.colour, label=e.label))
     for name in [n for n in names if n.startswith("user:")]:
         short = name.split(":", 2)[-1]
         handles.append(Patch(color="#009E73", alpha=0.5, label=_plain(_short(short, 60))))

@@ -419,3 +419,19 @@ def test_a_user_layers_own_properties_show_as_escaped_text_in_its_popups(cli, tm
     assert "cover: 0.5 \\u00b7 survey: team A 2023" in page  # the user's own keys and values, in order
     assert hostile not in page and "onerror=\\u0026quot;" in page  # escaped, key and value alike
     assert "Your layer: survey.geojson" in page and "user:1:" not in page.split("<body>", 1)[1].split("<script")[0]
+
+
+def test_print_area_keys_have_the_fill_of_what_is_drawn():
+    """The Lakes and country keys are filled like the polygons on the page (colour and opacity), not paler or darker."""
+    import numpy as np
+
+    from borderkit.staticmap import draw_static_map
+
+    _, report = render.make_map(samples=0)
+    fig = draw_static_map(report)
+    legend = fig.legends[0]
+    keys = dict(zip([t.get_text().replace("\n", " ") for t in legend.get_texts()], legend.legend_handles, strict=True))
+    drawn = [tuple(np.round(fc, 3)) for c in fig.axes[0].collections for fc in c.get_facecolors()[:1]]
+    for label in ("Lakes", *(k for k in keys if "(de jure territory)" in k)):
+        face = tuple(np.round(keys[label].get_facecolor(), 3))
+        assert face in drawn, (label, face, drawn)
