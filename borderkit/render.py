@@ -992,9 +992,15 @@ def _attribution(m: Any, texts: Iterable[str]) -> None:
         {% endmacro %}""")
 
     el = Attribution()
-    parts = dict.fromkeys(p.strip() for t in texts for p in str(t).split(";") if p.strip())
+    parts = dict.fromkeys(_credit(p) for t in texts for p in str(t).split(";") if p.strip())
     el.text = "Data: " + "; ".join(escape_text(p) for p in parts) + " | borderkit"
     el.add_to(m)
+
+
+def _credit(text: str) -> str:
+    """Return one credit for the attribution line, without a leading "Data from" (the line says "Data:")."""
+    text = text.strip()
+    return text[len("data from ") :] if text.lower().startswith("data from ") else text
 
 
 def build_map(

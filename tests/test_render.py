@@ -59,6 +59,7 @@ def test_layers_attribution_legend_and_summary_in_html(frames):
     ):
         assert label in text
     assert "OpenStreetMap contributors (ODbL)" in text and "Who" in text
+    assert "Data: Who" in text and "Data: Data from" not in text  # one 'Data:' before the credits
     assert "Land held, on" in text and "not surveyed lines" in text
     assert "Modelled area" not in text  # no uncalibrated total
     assert "timelineSliderControl" in text
