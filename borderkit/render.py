@@ -834,6 +834,18 @@ _FOLLOW_JS = """
 {% endmacro %}
 """
 
+#: Fit the data into the part of the map the panels leave visible (the headline on the left of a
+#: wide screen, the slider at the bottom); a phone folds its panels, so it pads little.
+_FIT_JS = """
+{% macro script(this, kwargs) %}
+(function (map) {
+  var wide = window.innerWidth >= 700;
+  map.fitBounds({{ this.box|tojson }}, {paddingTopLeft: [wide ? 380 : 10, wide ? 10 : 60],
+                                         paddingBottomRight: [wide ? 370 : 10, 90]});
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+
 #: Hide the labels that would overlap a more important one, at every zoom and pan.
 _DECLUTTER_JS = """
 {% macro script(this, kwargs) %}
@@ -1106,7 +1118,8 @@ def build_map(
 
     focus = [frames[n] for n in (current().default_baseline, "zones", "events") if n in frames and len(frames[n])]
     bounds = shapely.total_bounds([g.geometry.union_all() for g in (focus or [f for f in frames.values() if len(f)])])
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    box = [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]  # numbers only
+    _script_element(_FIT_JS, box=box).add_to(m)
     return m, report
 
 
