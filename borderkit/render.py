@@ -1009,6 +1009,19 @@ def _attribution(m: Any, texts: Iterable[str]) -> None:
     el.add_to(m)
 
 
+def _tiling_note(gdf: gpd.GeoDataFrame, name: str, tiled: bool | None) -> list[str]:
+    """Say when a layer is drawn as vector tiles, and what that changes for the reader."""
+    from borderkit.vectortiles import vertex_count, wants_vector_tiles
+
+    if not wants_vector_tiles(gdf, tiled):
+        return []
+    return [
+        f"{layer_words(name)} ({len(gdf):,} features, {vertex_count(gdf):,} vertices) is drawn as vector "
+        "tiles: fast at any size; its features are not in the place search and share one style "
+        "(--no-vector-tiles draws it as GeoJSON)."
+    ]
+
+
 def _credit(text: str) -> str:
     """Return one credit for the attribution line, without a leading "Data from" (the line says "Data:")."""
     text = text.strip()
@@ -1088,6 +1101,7 @@ def build_map(
             tiled = vector_tiles if name.startswith("user:") else None  # the case's own layers: by their size
             layer = _add_layer(gdf, name=name, m=m, label=layer_labels.get(name), show=name not in hidden,
                                vector_tiles=tiled)  # fmt: skip
+            report.notes += _tiling_note(gdf, name, tiled)
             search_layer = layer if name == "places" else search_layer
     if labels is not None and len(labels):
         _add_labels(m, labels)

@@ -200,3 +200,4 @@ def test_map_command_forces_vector_tiles_on_or_off_for_added_layers(cli, tmp_pat
     page = out.read_text()
     assert ("geojsonvt(" in page) is tiled
     assert page.count("geojsonvt(") <= 1  # one tiled layer at most: the user's
+    assert ("drawn as vector tiles" in result.output) is tiled  # the user is told, and what it changes
