@@ -221,7 +221,7 @@ def _headline_text(summary: Mapping) -> tuple[list[Line], list[list[Line]]]:
             (f"  {_short(f['who'], 40)}", {"fontsize": 5.6, "color": "#222"}),
             *(
                 (f"  {chunk}", {"fontsize": 5.6, "color": "#444"})
-                for chunk in _wrap_short(f"covers {f['covers']}: {f['status']}", 44, 2)
+                for chunk in _wrap_short(f"{f['status']}; covers {f['covers']}", 44, 3)
             ),
         ]  # fmt: skip
         for f in reversed(figures)

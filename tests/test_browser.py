@@ -315,6 +315,8 @@ def test_an_observed_series_is_drawn_one_map_at_a_time(browser, observed_map, wh
     browser.execute_script("return new Promise(r => setTimeout(r, 300))")
     before = [d for d in ARCHIVE_DATES if d <= state["time"]]
     assert state["shown"] == ([max(before)] if before else []), state
+    legend = browser.execute_script("return document.querySelector('.bk-legend').textContent")
+    assert f"Ground held on the maps of {observed_map.parent.name} " in legend and "/tmp" not in legend
     if where != "start":
         assert state["shown"], state  # the middle and the end fall after the first map
     assert _severe(browser) == []

@@ -231,7 +231,9 @@ def map_cmd(
         from borderkit.observed import read_archive
 
         for given, source in zip(observed_sources, resolve_sources(observed_sources), strict=True):
-            archives[given], more = read_archive(source, date_column=date_column, crs=crs, fix=fix)
+            name = given if given != source else Path(given.rstrip("/")).name or given  # a file's name, not its path
+            name = given if name in archives else name  # two archives of one name: their paths tell them apart
+            archives[name], more = read_archive(source, date_column=date_column, crs=crs, fix=fix)
             notes_to_stderr(more)
     m, report = make_map(
         observed=archives or None,
