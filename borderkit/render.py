@@ -349,7 +349,7 @@ def layer_words(name: str) -> str:
     if name.startswith("observed:"):
         return f"Ground held on the maps of {name.split(':', 2)[2]} (each map until the next)"
     if name.startswith("user:"):
-        return f"Your layer: {Path(name.split(':', 2)[2]).name}"
+        return f"Your layer: {name.split(':', 2)[2]}"  # the path as the user gave it
     return _LABELS.get(name, name)
 
 

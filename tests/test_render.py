@@ -419,7 +419,7 @@ def test_a_user_layers_own_properties_show_as_escaped_text_in_its_popups(cli, tm
     page = out.read_text()
     assert "cover: 0.5 \\u00b7 survey: team A 2023" in page  # the user's own keys and values, in order
     assert hostile not in page and "onerror=\\u0026quot;" in page  # escaped, key and value alike
-    assert "Your layer: survey.geojson" in page and "user:1:" not in page.split("<body>", 1)[1].split("<script")[0]
+    assert f"Your layer: {path}" in page and "user:1:" not in page.split("<body>", 1)[1].split("<script")[0]
 
 
 def test_print_area_keys_have_the_fill_of_what_is_drawn():
