@@ -58,7 +58,8 @@ test: $(STAMP) system-deps
 MUTATE := "borderkit.measure.*" "borderkit.account.*" "borderkit.safehtml.*" \
 	"borderkit.io.x_write_output*" "borderkit.io.x__replace_via*" "borderkit.io.x__write_replace*" \
 	"borderkit.io.x__name_anonymous*" "borderkit.io.x__final_metadata*" "borderkit.io.x__write_all*" \
-	"borderkit.io.x__output_error*" "borderkit.io.x__advice*"
+	"borderkit.io.x__output_error*" "borderkit.io.x__advice*" \
+	"borderkit.zones.*" "borderkit.observed.*" "borderkit.archives.*"
 
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet --group mutation

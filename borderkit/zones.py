@@ -351,7 +351,7 @@ def primary(sectors: pd.DataFrame) -> pd.DataFrame:
     """
     if "sector" not in sectors.columns:
         return sectors.assign(sector=sectors["id"])
-    weight = pd.to_numeric(sectors.get("weight", 1.0), errors="coerce").fillna(1.0)
+    weight = pd.to_numeric(sectors.get("weight", pd.Series(1.0, index=sectors.index)), errors="coerce").fillna(1.0)
     order = sectors.assign(_w=weight.to_numpy(), _i=np.arange(len(sectors)))
     order = order.sort_values(["_w", "_i"], ascending=[False, True], kind="stable")
     chosen = order.drop_duplicates("sector", keep="first").sort_values("_i")
@@ -629,7 +629,7 @@ def breakdown(
     names = list(sub[label])
     values = list(area(pieces))
     rest = shapely.difference(zone_union, shapely.union_all(sub.geometry.to_numpy()))
-    rest_parts = [g for g in shapely.get_parts(rest) if g.geom_type == "Polygon"]
+    rest_parts = [g for g in shapely.get_parts(rest) if g.geom_type == "Polygon" and not g.is_empty]
     if rest_parts and fill_gaps:
         tree = shapely.STRtree(units.geometry.to_numpy())
         nearest = tree.query_nearest(shapely.point_on_surface(rest_parts), all_matches=False)[1]
