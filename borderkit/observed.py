@@ -628,7 +628,7 @@ def areas(
     -------
     GeoDataFrame
         ``date``, ``region`` (with regions), ``area_km2`` (geodesic, WGS84), ``share_pct``
-        (with a territory or regions; None for the ground outside every region) and the
+        (with a territory or regions; NaN for the ground outside every region) and the
         ground measured, in EPSG:4326.
     """
     series = _as_lonlat(series)
