@@ -86,6 +86,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/maps.py
 	$(BIN)/python benchmarks/viewshed.py
 	$(BIN)/python benchmarks/bench_vectortiles.py
+	$(BIN)/python benchmarks/observed.py
 
 # Refresh geodata/raw from ../shared/data (when present), then rebuild the curated layers.
 geodata: $(STAMP)
