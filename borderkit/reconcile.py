@@ -453,21 +453,11 @@ def reconcile(
 
 def _covers_sectors(components: pd.DataFrame, load) -> bool:
     """Return whether any component covers a modelled sector (only then is the zone model built)."""
-    refs = (layer for _, row in components.iterrows() for layer, _ in parse_covers(row["covers"]))
-    seen = set()
-    for layer in refs:
-        if layer in seen or is_archive_ref(layer):
-            continue
-        seen.add(layer)
-        if layer in _layer_names() and _is_modelled(layer, load):
-            return True
-    return False
-
-
-def _layer_names() -> set[str]:
     from borderkit.registry import layers
 
-    return set(layers())
+    known = set(layers())
+    covered = {layer for covers in components["covers"] for layer, _ in parse_covers(covers)}
+    return any(_is_modelled(layer, load) for layer in covered & known)
 
 
 # ----------------------------------------------------------------------------- output
